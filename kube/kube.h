@@ -1,0 +1,134 @@
+#pragma once
+// kube/kube.h: Kubernetes' object model as Converge sees it: unstructured objects over
+// nlohmann::json, their identity, and the exact rules by which Kubernetes reads manifests
+// (sigs.k8s.io/yaml: YAML 1.1 through goyaml.v2, then JSON) and prints them.
+//
+// This library never talks to a cluster; the REST client is a library of its own.
+// Thread-compatible: concurrent const calls are safe.
+
+#include <compare>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+
+namespace converge::kube {
+
+// Where an object was read from, for messages. Objects from the API server have none.
+struct Origin {
+  std::string file;  // as given to the decoder, e.g. "guestbook/ui-svc.yaml"
+  int document = 0;  // 1-based index of the document in the stream
+  int line = 0;      // 1-based line where the document starts
+
+  // "file:line: document N" (or less when parts are unknown).
+  std::string ToString() const;
+};
+
+// The identity of an object in a cluster. Ordered group, kind, namespace, name: the one total
+// order every sorted output of Converge uses for resources.
+struct ResourceKey {
+  std::string group;
+  std::string kind;
+  std::string ns;
+  std::string name;
+
+  auto operator<=>(const ResourceKey&) const = default;
+  bool operator==(const ResourceKey&) const = default;
+  // "group/kind:namespace/name", the shape of Converge's tracking id.
+  std::string ToString() const;
+};
+
+// An unstructured Kubernetes object. Accessors read well-known fields and return empty values
+// when a field is absent or has the wrong type; they never throw.
+class Object {
+ public:
+  Object() = default;
+  explicit Object(nlohmann::json json, Origin origin = {})
+      : json_(std::move(json)), origin_(std::move(origin)) {}
+
+  const nlohmann::json& json() const { return json_; }
+  nlohmann::json& mutable_json() { return json_; }
+  const Origin& origin() const { return origin_; }
+
+  // The views point into json() and stay valid until it changes.
+  std::string_view ApiVersion() const;
+  std::string_view Kind() const;
+  std::string_view Group() const;    // "" for the core group ("v1")
+  std::string_view Version() const;  // "v1" of "apps/v1"
+  std::string_view Name() const;
+  std::string_view GenerateName() const;
+  std::string_view Namespace() const;
+  std::string_view Label(std::string_view key) const;
+  std::string_view Annotation(std::string_view key) const;
+  // metadata.labels / metadata.annotations, or an empty object.
+  const nlohmann::json& Labels() const;
+  const nlohmann::json& Annotations() const;
+
+  void SetName(std::string_view name);
+  void SetNamespace(std::string_view ns);
+  void SetLabel(std::string_view key, std::string_view value);
+  void SetAnnotation(std::string_view key, std::string_view value);
+
+  ResourceKey Key() const;
+
+ private:
+  std::string_view StringAt(std::initializer_list<std::string_view> path) const;
+  const nlohmann::json& ObjectAt(std::string_view metadata_field) const;
+
+  nlohmann::json json_;
+  Origin origin_;
+};
+
+// How Converge names an object in messages and logs: "Kind/namespace/name", or "Kind/name"
+// for cluster-scoped ones. Prints identity only, never data, so it is safe for Secrets.
+std::string Describe(const Object& object);
+
+// One document of a YAML or JSON stream.
+struct Document {
+  nlohmann::json value;  // null for an empty document
+  int index = 0;         // 1-based
+  int line = 0;          // 1-based line of its first content
+};
+
+// Splits and decodes a stream exactly as kubectl does (apimachinery's YAMLOrJSONDecoder):
+//   - a stream whose first non-blank character is '{' is a sequence of JSON values;
+//   - otherwise it is split into YAML documents at lines starting with "---", and each
+//     document is read as YAML 1.1 by goyaml.v2's rules, then turned into JSON the way
+//     sigs.k8s.io/yaml does (keys become strings; yes/no/on/off are booleans; 0x1F, 0o17 and
+//     017 are integers; anchors, aliases and "<<" merges apply; NaN and infinities and null
+//     keys are errors);
+//   - numbers then take the types Kubernetes' JSON decoder gives them: integers (also floats
+//     with integral values) are int64, everything else double.
+// Errors read "source:line:column: document N: problem". Content after a "..." marker without
+// a following "---" is refused (kubectl would silently drop it).
+Result<std::vector<Document>> DecodeStream(std::string_view text, std::string_view source);
+
+// Decodes a stream into Kubernetes objects: empty documents are skipped, any document whose
+// "items" field is set is a List and is replaced by its items (recursively; items without
+// apiVersion and kind take them from the list, "FooList" giving "Foo"), and every object must
+// be a mapping with string apiVersion and kind.
+Result<std::vector<Object>> DecodeObjects(std::string_view text, std::string_view source);
+
+// YAML as sigs.k8s.io/yaml.Marshal prints it (kubectl -o yaml, Helm's toYaml): goyaml.v2 style,
+// keys in goyaml's natural order, 2-space indent, lines folded at 80 columns. Ends with "\n".
+std::string EncodeYaml(const nlohmann::json& value);
+
+// Objects as one YAML stream, documents separated by "---\n".
+std::string EncodeYamlStream(const std::vector<Object>& objects);
+
+// JSON as Go's encoding/json prints it: keys sorted bytewise, <, > and & escaped, floats in
+// Go's shortest form. indent < 0 is compact (json.Marshal); otherwise json.MarshalIndent with
+// that many spaces, as kubectl -o json does with 4.
+std::string EncodeJson(const nlohmann::json& value, int indent = -1);
+
+}  // namespace converge::kube
+
+template <>
+struct std::hash<converge::kube::ResourceKey> {
+  size_t operator()(const converge::kube::ResourceKey& key) const noexcept;
+};

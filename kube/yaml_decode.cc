@@ -1,0 +1,495 @@
+// Reading manifests the way kubectl does: apimachinery's document splitter, goyaml.v2's YAML
+// 1.1 semantics (on libyaml, the parser goyaml was ported from), sigs.k8s.io/yaml's conversion
+// to JSON, and Kubernetes' JSON number types.
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <yaml.h>
+
+#include "base/strconv.h"
+#include "kube/json_decode.h"
+#include "kube/json_number.h"
+#include "kube/kube.h"
+#include "kube/yaml_resolve.h"
+
+namespace converge::kube {
+namespace {
+
+using nlohmann::json;
+using yaml::ScalarKind;
+
+// Past this depth a document is refused instead of risking the stack.
+constexpr int kMaxDepth = 1000;
+// Aliases may copy at most this many nodes per document ("billion laughs" defence).
+constexpr size_t kMaxAliasNodes = 1'000'000;
+
+constexpr std::string_view kLongTagPrefix = "tag:yaml.org,2002:";
+
+struct Chunk {
+  std::string_view text;
+  int first_line = 0;  // 0-based line of text[0] in the stream
+};
+
+bool IsBlankLine(std::string_view line) {
+  size_t i = line.find_first_not_of(" \t\r\n\v\f");
+  return i == std::string_view::npos || line[i] == '#';
+}
+
+std::string_view TrimSpace(std::string_view text) {
+  size_t begin = text.find_first_not_of(" \t\r\n\v\f");
+  if (begin == std::string_view::npos) return {};
+  size_t end = text.find_last_not_of(" \t\r\n\v\f");
+  return text.substr(begin, end - begin + 1);
+}
+
+// apimachinery's YAMLReader (Kubernetes 1.35): every line starting with "---" separates
+// documents, and only blanks or a comment may follow the dashes. Chunks keep their marker line
+// so that line numbers stay right; chunks of nothing but blanks and comments are no documents.
+Result<std::vector<Chunk>> SplitDocuments(std::string_view text, std::string_view source) {
+  std::vector<Chunk> chunks;
+  size_t chunk_start = 0;
+  int chunk_line = 0;
+  bool chunk_blank = true;
+  size_t pos = 0;
+  int line_number = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    size_t next = end == std::string_view::npos ? text.size() : end + 1;
+    std::string_view line = text.substr(pos, next - pos);
+    bool marker = line.substr(0, 3) == "---";
+    if (marker) {
+      std::string_view rest = TrimSpace(line.substr(3));
+      if (!rest.empty() && rest[0] != '#') {
+        return Status::Invalid(std::string(source.empty() ? "<input>" : source) + ":" +
+                               std::to_string(line_number + 1) +
+                               ": invalid Yaml document separator: " + std::string(rest));
+      }
+      if (pos > chunk_start && !chunk_blank) {
+        chunks.push_back({text.substr(chunk_start, pos - chunk_start), chunk_line});
+      }
+      chunk_start = pos;
+      chunk_line = line_number;
+      chunk_blank = true;
+    } else {
+      chunk_blank = chunk_blank && IsBlankLine(line);
+    }
+    pos = next;
+    ++line_number;
+  }
+  if (chunk_start < text.size() && !chunk_blank) {
+    chunks.push_back({text.substr(chunk_start), chunk_line});
+  }
+  return chunks;
+}
+
+std::string ShortTag(const yaml_char_t* tag) {
+  if (tag == nullptr) {
+    return {};
+  }
+  std::string_view full(reinterpret_cast<const char*>(tag));
+  if (full.substr(0, kLongTagPrefix.size()) == kLongTagPrefix) {
+    return "!!" + std::string(full.substr(kLongTagPrefix.size()));
+  }
+  return std::string(full);
+}
+
+std::string_view Text(const yaml_char_t* data, size_t length) {
+  return {reinterpret_cast<const char*>(data), length};
+}
+
+std::string_view AnchorName(const yaml_char_t* anchor) {
+  return anchor == nullptr ? std::string_view() : reinterpret_cast<const char*>(anchor);
+}
+
+// RAII for one libyaml event.
+struct Event {
+  yaml_event_t raw{};
+  bool filled = false;
+  ~Event() {
+    if (filled) yaml_event_delete(&raw);
+  }
+  yaml_event_type_t type() const { return raw.type; }
+};
+
+size_t CountNodes(const json& value) {
+  size_t count = 1;
+  if (value.is_structured()) {
+    for (const json& child : value) count += CountNodes(child);
+  }
+  return count;
+}
+
+// Decodes base64 as Go's StdEncoding does for !!binary scalars (line breaks ignored).
+std::optional<std::string> DecodeBase64(std::string_view text) {
+  std::string out;
+  uint32_t buffer = 0;
+  int bits = 0;
+  size_t padding = 0;
+  for (char c : text) {
+    if (c == '\n' || c == '\r' || c == ' ') continue;
+    int value = c >= 'A' && c <= 'Z'   ? c - 'A'
+                : c >= 'a' && c <= 'z' ? c - 'a' + 26
+                : c >= '0' && c <= '9' ? c - '0' + 52
+                : c == '+'             ? 62
+                : c == '/'             ? 63
+                : c == '='             ? -2
+                                       : -1;
+    if (value == -1 || (padding > 0 && value != -2)) return std::nullopt;
+    if (value == -2) {
+      ++padding;
+      continue;
+    }
+    buffer = (buffer << 6) | static_cast<uint32_t>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
+    }
+  }
+  return padding > 2 ? std::nullopt : std::optional<std::string>(std::move(out));
+}
+
+// Kubernetes sees YAML values through a JSON round trip: json.Marshal prints an integral
+// float64 without a fraction and the JSON decoder then reads it back as int64.
+Result<json> ScalarToJson(const yaml::Scalar& scalar, std::string_view text) {
+  switch (scalar.kind) {
+    case ScalarKind::kNull:
+      return json(nullptr);
+    case ScalarKind::kBool:
+      return json(scalar.boolean);
+    case ScalarKind::kInt:
+      return json(scalar.integer);
+    case ScalarKind::kUint:
+      return json(static_cast<double>(scalar.unsigned_integer));
+    case ScalarKind::kFloat: {
+      double value = scalar.floating;
+      if (std::isnan(value) || std::isinf(value)) {
+        return Status::Invalid("`" + std::string(text) +
+                               "` is not a number JSON can hold (NaN and infinities are refused)");
+      }
+      if (std::optional<int64_t> integer = JsonTextAsInt64(value)) return json(*integer);
+      return json(value);
+    }
+    case ScalarKind::kString:
+    case ScalarKind::kTimestamp:
+    case ScalarKind::kMerge:
+      return json(std::string(text));
+  }
+  return json(std::string(text));
+}
+
+// sigs.k8s.io/yaml turns non-string keys into strings; null, unsigned and big keys are refused.
+Result<std::string> KeyFromScalar(const yaml::Scalar& scalar, std::string_view text) {
+  switch (scalar.kind) {
+    case ScalarKind::kString:
+    case ScalarKind::kTimestamp:
+    case ScalarKind::kMerge:
+      return std::string(text);
+    case ScalarKind::kBool:
+      return std::string(scalar.boolean ? "true" : "false");
+    case ScalarKind::kInt:
+      return std::to_string(scalar.integer);
+    case ScalarKind::kFloat: {
+      std::string key = FormatFloat(scalar.floating, 'g', -1, 32);
+      return key == "+Inf" ? ".inf" : key == "-Inf" ? "-.inf" : key == "NaN" ? ".nan" : key;
+    }
+    case ScalarKind::kNull:
+      return Status::Invalid("null map key is not allowed");
+    case ScalarKind::kUint:
+      return Status::Invalid("map key `" + std::string(text) + "` is too large an integer");
+  }
+  return std::string(text);
+}
+
+Result<std::string> KeyFromJson(const json& value) {
+  switch (value.type()) {
+    case json::value_t::string:
+      return value.get<std::string>();
+    case json::value_t::boolean:
+      return std::string(value.get<bool>() ? "true" : "false");
+    case json::value_t::number_integer:
+      return std::to_string(value.get<int64_t>());
+    case json::value_t::number_float:
+      return FormatFloat(value.get<double>(), 'g', -1, 32);
+    case json::value_t::null:
+      return Status::Invalid("null map key is not allowed");
+    default:
+      return Status::Invalid("a map key must be a scalar, not a " + std::string(value.type_name()));
+  }
+}
+
+// Decodes one chunk of the stream, which must hold at most one document.
+class ChunkDecoder {
+ public:
+  ChunkDecoder(const Chunk& chunk, std::string_view source, int index)
+      : chunk_(chunk), source_(source), index_(index) {
+    yaml_parser_initialize(&parser_);
+    yaml_parser_set_input_string(
+        &parser_, reinterpret_cast<const unsigned char*>(chunk.text.data()), chunk.text.size());
+  }
+  ~ChunkDecoder() { yaml_parser_delete(&parser_); }
+  ChunkDecoder(const ChunkDecoder&) = delete;
+  ChunkDecoder& operator=(const ChunkDecoder&) = delete;
+
+  // Returns the document, or nullopt when the chunk holds none.
+  Result<std::optional<Document>> Decode() {
+    Event event;
+    if (Status s = Next(event, YAML_STREAM_START_EVENT); !s.ok()) return s;
+    Event start;
+    if (Status s = Next(start); !s.ok()) return s;
+    if (start.type() == YAML_STREAM_END_EVENT) {
+      return std::optional<Document>();
+    }
+    Event root;
+    if (Status s = Next(root); !s.ok()) return s;
+    Document document;
+    document.index = index_;
+    document.line = chunk_.first_line + static_cast<int>(root.raw.start_mark.line) + 1;
+    Result<json> value = ParseNode(root, 0);
+    if (!value.ok()) return value.status();
+    document.value = std::move(*value);
+    Event end;
+    if (Status s = Next(end, YAML_DOCUMENT_END_EVENT); !s.ok()) return s;
+    // kubectl reads one document per chunk and would silently drop anything after a "..."
+    // marker; refusing it loses nothing.
+    Event after;
+    Status trailing = Next(after);
+    if (!trailing.ok() || after.type() != YAML_STREAM_END_EVENT) {
+      yaml_mark_t mark = trailing.ok() ? after.raw.start_mark : parser_.problem_mark;
+      return Error(mark,
+                   "content after the document end marker \"...\" would be dropped by "
+                   "kubectl; start a new document with \"---\"");
+    }
+    return std::optional<Document>(std::move(document));
+  }
+
+ private:
+  Status Error(const yaml_mark_t& mark, const std::string& message) const {
+    return Status::Invalid(std::string(source_.empty() ? "<input>" : source_) + ":" +
+                           std::to_string(chunk_.first_line + static_cast<int>(mark.line) + 1) +
+                           ":" + std::to_string(mark.column + 1) + ": document " +
+                           std::to_string(index_) + ": " + message);
+  }
+
+  Status Next(Event& event, std::optional<yaml_event_type_t> expected = std::nullopt) {
+    if (!yaml_parser_parse(&parser_, &event.raw)) {
+      std::string message = parser_.problem != nullptr ? parser_.problem : "malformed YAML";
+      if (parser_.context != nullptr) {
+        message += std::string(" ") + parser_.context + " that starts at line " +
+                   std::to_string(chunk_.first_line + parser_.context_mark.line + 1);
+      }
+      return Error(parser_.problem_mark, message);
+    }
+    event.filled = true;
+    if (expected && event.type() != *expected) {
+      return Error(event.raw.start_mark, "unexpected YAML event");
+    }
+    return Status();
+  }
+
+  Result<json> ParseNode(Event& event, int depth) {
+    if (depth > kMaxDepth) {
+      return Error(event.raw.start_mark, "nested deeper than " + std::to_string(kMaxDepth));
+    }
+    std::string_view anchor;
+    Result<json> value = json();
+    switch (event.type()) {
+      case YAML_ALIAS_EVENT:
+        return ResolveAlias(event);
+      case YAML_SCALAR_EVENT:
+        anchor = AnchorName(event.raw.data.scalar.anchor);
+        value = ParseScalar(event);
+        break;
+      case YAML_SEQUENCE_START_EVENT:
+        anchor = AnchorName(event.raw.data.sequence_start.anchor);
+        MarkInProgress(anchor);
+        value = ParseSequence(depth);
+        break;
+      case YAML_MAPPING_START_EVENT:
+        anchor = AnchorName(event.raw.data.mapping_start.anchor);
+        MarkInProgress(anchor);
+        value = ParseMapping(depth);
+        break;
+      default:
+        return Error(event.raw.start_mark, "unexpected YAML event");
+    }
+    if (value.ok() && !anchor.empty()) {
+      in_progress_.erase(std::string(anchor));
+      anchors_[std::string(anchor)] = *value;
+    }
+    return value;
+  }
+
+  void MarkInProgress(std::string_view anchor) {
+    if (!anchor.empty()) in_progress_.insert(std::string(anchor));
+  }
+
+  Result<json> ResolveAlias(const Event& event) {
+    std::string name(AnchorName(event.raw.data.alias.anchor));
+    if (in_progress_.count(name) != 0) {
+      return Error(event.raw.start_mark, "anchor '" + name + "' value contains itself");
+    }
+    auto it = anchors_.find(name);
+    if (it == anchors_.end()) {
+      return Error(event.raw.start_mark, "unknown anchor '" + name + "' referenced");
+    }
+    alias_nodes_ += CountNodes(it->second);
+    if (alias_nodes_ > kMaxAliasNodes) {
+      return Error(event.raw.start_mark, "document contains excessive aliasing");
+    }
+    return it->second;
+  }
+
+  // Resolves a scalar event as goyaml.v2 does: plain untagged scalars by YAML 1.1 rules, quoted
+  // and block ones as strings unless a tag says otherwise.
+  Result<yaml::Scalar> ResolveScalar(const Event& event) {
+    const auto& scalar = event.raw.data.scalar;
+    std::string_view text = Text(scalar.value, scalar.length);
+    std::string tag = ShortTag(scalar.tag);
+    if (tag.empty() && !scalar.plain_implicit) {
+      return yaml::Scalar{};
+    }
+    Result<yaml::Scalar> resolved = yaml::Resolve(tag, text);
+    if (!resolved.ok()) {
+      return Error(event.raw.start_mark, resolved.status().message());
+    }
+    return resolved;
+  }
+
+  Result<json> ParseScalar(const Event& event) {
+    const auto& scalar = event.raw.data.scalar;
+    std::string_view text = Text(scalar.value, scalar.length);
+    if (ShortTag(scalar.tag) == "!!binary") {
+      std::optional<std::string> decoded = DecodeBase64(text);
+      if (!decoded) {
+        return Error(event.raw.start_mark, "!!binary value contains invalid base64 data");
+      }
+      return json(std::move(*decoded));
+    }
+    Result<yaml::Scalar> resolved = ResolveScalar(event);
+    if (!resolved.ok()) return resolved.status();
+    Result<json> value = ScalarToJson(*resolved, text);
+    if (!value.ok()) return Error(event.raw.start_mark, value.status().message());
+    return value;
+  }
+
+  Result<json> ParseSequence(int depth) {
+    json out = json::array();
+    while (true) {
+      Event item;
+      if (Status s = Next(item); !s.ok()) return s;
+      if (item.type() == YAML_SEQUENCE_END_EVENT) return out;
+      Result<json> value = ParseNode(item, depth + 1);
+      if (!value.ok()) return value.status();
+      out.push_back(std::move(*value));
+    }
+  }
+
+  Result<json> ParseMapping(int depth) {
+    json out = json::object();
+    while (true) {
+      Event key;
+      if (Status s = Next(key); !s.ok()) return s;
+      if (key.type() == YAML_MAPPING_END_EVENT) return out;
+      if (IsMergeKey(key)) {
+        if (Status s = ParseMerge(out, depth); !s.ok()) return s;
+        continue;
+      }
+      Result<std::string> name = ParseKey(key, depth);
+      if (!name.ok()) return name.status();
+      Event value_event;
+      if (Status s = Next(value_event); !s.ok()) return s;
+      Result<json> value = ParseNode(value_event, depth + 1);
+      if (!value.ok()) return value.status();
+      out[std::move(*name)] = std::move(*value);
+    }
+  }
+
+  static bool IsMergeKey(const Event& key) {
+    if (key.type() != YAML_SCALAR_EVENT) return false;
+    const auto& scalar = key.raw.data.scalar;
+    std::string tag = ShortTag(scalar.tag);
+    return Text(scalar.value, scalar.length) == "<<" &&
+           ((tag.empty() && scalar.plain_implicit) || tag == "!!merge");
+  }
+
+  Result<std::string> ParseKey(Event& key, int depth) {
+    if (key.type() == YAML_SCALAR_EVENT) {
+      const auto& scalar = key.raw.data.scalar;
+      std::string_view text = Text(scalar.value, scalar.length);
+      Result<yaml::Scalar> resolved = ResolveScalar(key);
+      if (!resolved.ok()) return resolved.status();
+      Result<std::string> name = KeyFromScalar(*resolved, text);
+      if (!name.ok()) return Error(key.raw.start_mark, name.status().message());
+      if (!AnchorName(scalar.anchor).empty()) {
+        Result<json> value = ScalarToJson(*resolved, text);
+        anchors_[std::string(AnchorName(scalar.anchor))] = value.ok() ? *value : json(*name);
+      }
+      return name;
+    }
+    yaml_mark_t mark = key.raw.start_mark;
+    Result<json> value = ParseNode(key, depth + 1);
+    if (!value.ok()) return value.status();
+    Result<std::string> name = KeyFromJson(*value);
+    if (!name.ok()) return Error(mark, name.status().message());
+    return name;
+  }
+
+  // "<<" merges a mapping, or a sequence of mappings where earlier ones win, into `out`.
+  // goyaml.v2 lets merged keys overwrite keys that came before the "<<" in the same mapping.
+  Status ParseMerge(json& out, int depth) {
+    Event value_event;
+    if (Status s = Next(value_event); !s.ok()) return s;
+    yaml_mark_t mark = value_event.raw.start_mark;
+    Result<json> value = ParseNode(value_event, depth + 1);
+    if (!value.ok()) return value.status();
+    auto merge_one = [&](const json& source) {
+      for (auto it = source.begin(); it != source.end(); ++it) out[it.key()] = it.value();
+    };
+    if (value->is_object()) {
+      merge_one(*value);
+      return Status();
+    }
+    if (value->is_array() &&
+        std::all_of(value->begin(), value->end(), [](const json& v) { return v.is_object(); })) {
+      for (auto it = value->rbegin(); it != value->rend(); ++it) merge_one(*it);
+      return Status();
+    }
+    return Error(mark, "map merge requires map or sequence of maps as the value");
+  }
+
+  Chunk chunk_;
+  std::string_view source_;
+  int index_;
+  yaml_parser_t parser_{};
+  std::unordered_map<std::string, json> anchors_;
+  std::unordered_set<std::string> in_progress_;
+  size_t alias_nodes_ = 0;
+};
+
+}  // namespace
+
+Result<std::vector<Document>> DecodeStream(std::string_view text, std::string_view source) {
+  size_t first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && text[first] == '{') {
+    return DecodeJsonStream(text, source);
+  }
+  Result<std::vector<Chunk>> chunks = SplitDocuments(text, source);
+  if (!chunks.ok()) return chunks.status();
+  std::vector<Document> documents;
+  int index = 0;
+  for (const Chunk& chunk : *chunks) {
+    ChunkDecoder decoder(chunk, source, ++index);
+    Result<std::optional<Document>> document = decoder.Decode();
+    if (!document.ok()) return document.status();
+    if (document->has_value()) documents.push_back(std::move(**document));
+  }
+  return documents;
+}
+
+}  // namespace converge::kube

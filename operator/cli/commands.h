@@ -1,0 +1,41 @@
+#pragma once
+// operator/cli/commands.h: the subcommands of the converge binary. Each takes its arguments
+// (after the subcommand name) and the streams to write to, and returns the process exit code:
+// 0 success, 1 failure, 2 bad usage.
+
+#include <iosfwd>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "operator/cli/flags.h"
+
+namespace converge::cli {
+
+struct Streams {
+  std::ostream& out;
+  std::ostream& err;
+};
+
+using CommandFunction = int (*)(std::span<const std::string> args, Streams streams);
+
+struct Command {
+  std::string name;
+  std::string summary;
+  CommandFunction run;
+};
+
+// Flags every subcommand accepts: --log-level and --log-format. Parsing them configures the
+// process logger.
+std::vector<FlagSpec> LoggingFlags();
+Status ConfigureLogging(const ParsedFlags& flags);
+
+int RunRender(std::span<const std::string> args, Streams streams);
+
+// All subcommands, in the order `converge help` lists them.
+const std::vector<Command>& Commands();
+
+// Dispatches argv[1..] to a subcommand.
+int Main(std::span<const std::string> args, Streams streams);
+
+}  // namespace converge::cli

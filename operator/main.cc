@@ -1,0 +1,12 @@
+// The converge binary: one executable, one subcommand per job (DESIGN.md).
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "operator/cli/commands.h"
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  return converge::cli::Main(args, {.out = std::cout, .err = std::cerr});
+}

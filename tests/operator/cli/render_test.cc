@@ -1,0 +1,100 @@
+// `converge render` as a user runs it: the real binary on the real corpus. Oracle for the
+// objects: Helm 4.1.4 reading each file with sigs.k8s.io/yaml.
+
+#include <gtest/gtest.h>
+
+#include "tests/support/support.h"
+
+namespace converge {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+testing::ProcessResult Converge(std::vector<std::string> args) {
+  args.insert(args.begin(), testing::ConvergeBinary().string());
+  return testing::Run(args);
+}
+
+fs::path Guestbook() { return testing::CorpusDir() / "gitops/argocd-example-apps/guestbook"; }
+
+TEST(RenderCommandTest, GuestbookPrintsTwoObjectsAsYaml) {
+  testing::ProcessResult run = Converge({"render", Guestbook().string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out.find("apiVersion: apps/v1\nkind: Deployment\n"), 0u) << run.out;
+  EXPECT_NE(run.out.find("\n---\napiVersion: v1\nkind: Service\n"), std::string::npos) << run.out;
+  EXPECT_EQ(run.err, "");
+}
+
+TEST(RenderCommandTest, JsonOutputHoldsWhatHelmReads) {
+  testing::ProcessResult run = Converge({"render", Guestbook().string(), "-o", "json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  json list = json::parse(run.out);
+  EXPECT_EQ(list["kind"], "List");
+  ASSERT_EQ(list["items"].size(), 2u);
+  std::vector<std::string> files = {"guestbook-ui-deployment.yaml", "guestbook-ui-svc.yaml"};
+  for (size_t i = 0; i < files.size(); ++i) {
+    json oracle = testing::HelmReadValuesFile(testing::ReadFile(Guestbook() / files[i]));
+    ASSERT_TRUE(oracle.contains("json")) << oracle.dump();
+    EXPECT_EQ(list["items"][i], json::parse(oracle["json"].get<std::string>())) << files[i];
+  }
+}
+
+TEST(RenderCommandTest, YamlAndJsonOutputsHoldTheSameObjects) {
+  testing::ProcessResult yaml = Converge({"render", Guestbook().string()});
+  testing::ProcessResult json_run = Converge({"render", Guestbook().string(), "--output=json"});
+  ASSERT_EQ(yaml.exit_code, 0);
+  ASSERT_EQ(json_run.exit_code, 0);
+  testing::TempDir dir;
+  dir.Write("app/all.yaml", yaml.out);
+  testing::ProcessResult again = Converge({"render", (dir.path() / "app").string(), "-o", "json"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, json_run.out) << "re-reading our YAML gives the same objects";
+}
+
+TEST(RenderCommandTest, BrokenFileFailsNamingFileAndLine) {
+  testing::TempDir dir;
+  dir.Write("app/ok.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n");
+  dir.Write("app/broken.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n   a: b\n");
+  testing::ProcessResult run = Converge({"render", (dir.path() / "app").string()});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(run.out, "") << "nothing is printed when any file fails";
+  EXPECT_NE(run.err.find((dir.path() / "app/broken.yaml").string() + ":5:"), std::string::npos)
+      << run.err;
+}
+
+TEST(RenderCommandTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(Converge({"render"}).exit_code, 2);
+  EXPECT_EQ(Converge({"render", ".", "--bogus"}).exit_code, 2);
+  EXPECT_EQ(Converge({"render", ".", "-o", "xml"}).exit_code, 2);
+  EXPECT_EQ(Converge({"frobnicate"}).exit_code, 2);
+  testing::ProcessResult help = Converge({"render", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("--recurse"), std::string::npos);
+}
+
+TEST(RenderCommandTest, KustomizeAndHelmSourcesAreNotMistakenForPlainDirectories) {
+  testing::ProcessResult run =
+      Converge({"render", (testing::CorpusDir() / "kustomize/helloWorld").string()});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("kustomize"), std::string::npos) << run.err;
+  testing::ProcessResult forced =
+      Converge({"render", (testing::CorpusDir() / "kustomize/helloWorld").string(), "--source-type",
+                "directory", "--exclude", "kustomization.yaml"});
+  EXPECT_EQ(forced.exit_code, 0) << forced.err;
+}
+
+TEST(RenderCommandTest, JsonLogsGoToStderr) {
+  testing::ProcessResult run =
+      Converge({"render", Guestbook().string(), "--log-level", "debug", "--log-format", "json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_FALSE(run.err.empty());
+  size_t newline = run.err.find('\n');
+  json record = json::parse(run.err.substr(0, newline));
+  EXPECT_EQ(record["level"], "debug");
+  EXPECT_TRUE(record.contains("time"));
+  EXPECT_TRUE(record.contains("msg"));
+}
+
+}  // namespace
+}  // namespace converge
