@@ -11,7 +11,10 @@ CONVERGE_BUILD_PACKAGES=(
   libyaml-dev libgit2-dev libcpp-httplib-dev libssl-dev nlohmann-json3-dev libspdlog-dev
   libfmt-dev libsqlite3-dev
 )
-CONVERGE_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev npm python3)
+CONVERGE_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev)
+# Commands the oracle installer needs, with the Debian package that provides each. Machines may
+# have them from elsewhere (Node.js from its own packages), so the command is what counts.
+CONVERGE_TEST_COMMANDS=(npm:npm python3:python3)
 
 say() { printf '==> %s\n' "$*" >&2; }
 
@@ -35,6 +38,18 @@ install_packages() {
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null
+}
+
+# install_commands CMD:PACKAGE...: installs PACKAGE for each CMD that is not on PATH.
+install_commands() {
+  local pair
+  local packages=()
+  for pair in "$@"; do
+    command -v "${pair%%:*}" >/dev/null || packages+=("${pair#*:}")
+  done
+  if [[ ${#packages[@]} -gt 0 ]]; then
+    install_packages "${packages[@]}"
+  fi
 }
 
 # The workplace folder holding corpus/ and tools/ (see tests/support/support.h).
