@@ -11,6 +11,7 @@
 
 #include <yaml.h>
 
+#include "base/base64.h"
 #include "base/strconv.h"
 #include "kube/json_decode.h"
 #include "kube/json_number.h"
@@ -122,36 +123,6 @@ size_t CountNodes(const json& value) {
     for (const json& child : value) count += CountNodes(child);
   }
   return count;
-}
-
-// Decodes base64 as Go's StdEncoding does for !!binary scalars (line breaks ignored).
-std::optional<std::string> DecodeBase64(std::string_view text) {
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  size_t padding = 0;
-  for (char c : text) {
-    if (c == '\n' || c == '\r' || c == ' ') continue;
-    int value = c >= 'A' && c <= 'Z'   ? c - 'A'
-                : c >= 'a' && c <= 'z' ? c - 'a' + 26
-                : c >= '0' && c <= '9' ? c - '0' + 52
-                : c == '+'             ? 62
-                : c == '/'             ? 63
-                : c == '='             ? -2
-                                       : -1;
-    if (value == -1 || (padding > 0 && value != -2)) return std::nullopt;
-    if (value == -2) {
-      ++padding;
-      continue;
-    }
-    buffer = (buffer << 6) | static_cast<uint32_t>(value);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  return padding > 2 ? std::nullopt : std::optional<std::string>(std::move(out));
 }
 
 // Kubernetes sees YAML values through a JSON round trip: json.Marshal prints an integral
@@ -365,7 +336,7 @@ class ChunkDecoder {
     const auto& scalar = event.raw.data.scalar;
     std::string_view text = Text(scalar.value, scalar.length);
     if (ShortTag(scalar.tag) == "!!binary") {
-      std::optional<std::string> decoded = DecodeBase64(text);
+      std::optional<std::string> decoded = Base64Decode(text);
       if (!decoded) {
         return Error(event.raw.start_mark, "!!binary value contains invalid base64 data");
       }

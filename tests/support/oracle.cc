@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/base64.h"
 #include "tests/support/support.h"
 
 extern char** environ;
@@ -92,22 +93,10 @@ std::string RenderedBody(const std::string& out) {
   return newline == std::string::npos ? "" : out.substr(newline + 1);
 }
 
-std::string Base64Decode(std::string_view text) {
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    const char* found = std::strchr(alphabet, c);
-    if (c == '=' || found == nullptr || c == '\0') continue;
-    buffer = (buffer << 6) | static_cast<uint32_t>(found - alphabet);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  return out;
+std::string FromBase64(std::string_view text) {
+  std::optional<std::string> decoded = Base64Decode(text);
+  EXPECT_TRUE(decoded.has_value()) << "helm printed bad base64: " << text;
+  return decoded.value_or("");
 }
 
 }  // namespace
@@ -145,9 +134,9 @@ json HelmReadYamlFiles(const std::vector<std::pair<std::string, std::string>>& f
     std::string first = line.substr(tab1 + 1, tab2 - tab1 - 1);
     std::string second = line.substr(tab2 + 1);
     if (first == "!") {
-      results[name] = {{"error", Base64Decode(second)}};
+      results[name] = {{"error", FromBase64(second)}};
     } else {
-      results[name] = {{"json", Base64Decode(first)}, {"yaml", Base64Decode(second)}};
+      results[name] = {{"json", FromBase64(first)}, {"yaml", FromBase64(second)}};
     }
   }
   return results;
@@ -163,7 +152,7 @@ json HelmReadValuesFile(std::string_view content) {
   std::string body = RenderedBody(run.out);
   size_t marker = body.find("#oracle ");
   if (marker == std::string::npos) return {{"error", "no oracle line in: " + run.out}};
-  return {{"json", Base64Decode(body.substr(marker + 8, body.find('\n', marker) - marker - 8))}};
+  return {{"json", FromBase64(body.substr(marker + 8, body.find('\n', marker) - marker - 8))}};
 }
 
 }  // namespace converge::testing
