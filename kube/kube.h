@@ -88,6 +88,42 @@ class Object {
 // for cluster-scoped ones. Prints identity only, never data, so it is safe for Secrets.
 std::string Describe(const Object& object);
 
+// A label selector with the grammar and semantics of apimachinery's labels package:
+//   a=b  a==b  a!=b  a in (x,y)  a notin (x,y)  a  !a  a>5  a<5   joined by ',' (AND)
+// "!=" and "notin" also match objects without the label; an empty selector matches everything.
+class LabelSelector {
+ public:
+  enum class Operator {
+    kEquals,
+    kNotEquals,
+    kIn,
+    kNotIn,
+    kExists,
+    kDoesNotExist,
+    kGreaterThan,
+    kLessThan
+  };
+  struct Requirement {
+    std::string key;
+    Operator op = Operator::kEquals;
+    std::vector<std::string> values;
+  };
+
+  // Parses the text form (the labelSelector query parameter, kubectl -l).
+  static Result<LabelSelector> Parse(std::string_view text);
+  // Reads a metav1.LabelSelector object: matchLabels and matchExpressions (In, NotIn, Exists,
+  // DoesNotExist). A null or empty object matches everything.
+  static Result<LabelSelector> FromObject(const nlohmann::json& selector);
+
+  // `labels` is a metadata.labels object (or null).
+  bool Matches(const nlohmann::json& labels) const;
+  bool Empty() const { return requirements_.empty(); }
+  const std::vector<Requirement>& requirements() const { return requirements_; }
+
+ private:
+  std::vector<Requirement> requirements_;
+};
+
 // One document of a YAML or JSON stream.
 struct Document {
   nlohmann::json value;  // null for an empty document

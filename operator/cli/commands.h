@@ -31,6 +31,10 @@ std::vector<FlagSpec> LoggingFlags();
 Status ConfigureLogging(const ParsedFlags& flags);
 
 int RunRender(std::span<const std::string> args, Streams streams);
+int RunApiserver(std::span<const std::string> args, Streams streams);
+
+// Prints "converge: error: MESSAGE" (credentials redacted) and returns `code`.
+int Fail(Streams streams, const Status& status, int code = 1);
 
 // All subcommands, in the order `converge help` lists them.
 const std::vector<Command>& Commands();

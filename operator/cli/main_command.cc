@@ -53,8 +53,15 @@ Status ConfigureLogging(const ParsedFlags& flags) {
   return Status();
 }
 
+int Fail(Streams streams, const Status& status, int code) {
+  streams.err << "converge: error: " << log::Redact(status.message()) << "\n";
+  return code;
+}
+
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
+      {"apiserver", "run the embedded Kubernetes API server (kubectl works against it)",
+       &RunApiserver},
       {"render", "print the manifests a source renders to (like helm template, kustomize build)",
        &RunRender},
       {"version", "print the version", &RunVersion},

@@ -52,11 +52,6 @@ std::string EncodeAsList(const std::vector<kube::Object>& objects) {
   return kube::EncodeJson(list, 4) + "\n";
 }
 
-int Fail(Streams streams, const Status& status, int code = 1) {
-  streams.err << "converge: error: " << log::Redact(status.message()) << "\n";
-  return code;
-}
-
 }  // namespace
 
 int RunRender(std::span<const std::string> args, Streams streams) {

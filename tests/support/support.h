@@ -54,6 +54,66 @@ ProcessResult Run(const std::vector<std::string>& argv, const std::filesystem::p
 // The converge binary under test ($CONVERGE_BINARY, set by CTest).
 std::filesystem::path ConvergeBinary();
 
+// A child process whose standard output is read as it comes. Killed (SIGKILL) and reaped on
+// destruction if still running.
+class Process {
+ public:
+  // stderr goes to `stderr_file` (or /dev/null).
+  static std::unique_ptr<Process> Start(const std::vector<std::string>& argv,
+                                        const std::filesystem::path& stderr_file = {});
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  // Reads output until it contains `needle` (true) or `timeout` passes or the pipe closes.
+  bool WaitForOutput(std::string_view needle, std::chrono::milliseconds timeout);
+  const std::string& output() const { return output_; }
+  void Signal(int signal_number);
+  // Waits for exit; returns the exit code (128+signal when killed).
+  int Wait();
+  pid_t pid() const { return pid_; }
+
+ private:
+  Process() = default;
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  bool reaped_ = false;
+  int exit_code_ = -1;
+  std::string output_;
+};
+
+// `converge apiserver` in its own data directory on a free port, as the tests and a user run
+// it. The kubectl oracle gets a private cache directory.
+class ApiServer {
+ public:
+  explicit ApiServer(std::vector<std::string> extra_flags = {});
+  ~ApiServer();
+
+  const std::string& url() const { return url_; }
+  std::filesystem::path data_dir() const { return dir_.path() / "data"; }
+  std::filesystem::path kubeconfig() const { return data_dir() / "kubeconfig"; }
+  std::string token() const;
+  // The server's port; kept across Restart().
+  int port() const { return port_; }
+
+  // kubectl --kubeconfig ... ARGS
+  ProcessResult Kubectl(std::vector<std::string> args) const;
+  std::unique_ptr<Process> KubectlInBackground(std::vector<std::string> args) const;
+  // Writes `yaml` to a file in the scratch directory and returns its path.
+  std::filesystem::path File(const std::string& name, const std::string& yaml) const;
+
+  void Kill();     // SIGKILL, as a crash
+  void Restart();  // start again on the same data directory and port
+
+ private:
+  void Launch(const std::string& listen);
+  TempDir dir_;
+  std::vector<std::string> flags_;
+  std::unique_ptr<Process> process_;
+  std::string url_;
+  int port_ = 0;
+};
+
 // --- Helm as the oracle for sigs.k8s.io/yaml (helm 4.1.4 reads values with it) ---
 
 // What Helm makes of each YAML file: all files of `files` (name -> content) are read in one

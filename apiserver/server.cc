@@ -1,0 +1,255 @@
+// The HTTP(S) front of the embedded API server: cpp-httplib in, apiserver::Api behind it.
+
+#include <chrono>
+#include <condition_variable>
+#include <thread>
+
+#include <httplib.h>
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+
+#include "apiserver/api.h"
+#include "apiserver/apiserver.h"
+#include "apiserver/tls.h"
+#include "base/log.h"
+#include "kube/kube.h"
+
+namespace converge::apiserver {
+namespace {
+
+// Splits "host:port" (IPv6 as "[::1]:6443").
+Result<std::pair<std::string, int>> SplitListen(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos)
+    return Status::Invalid("--listen must be host:port, not " + listen);
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  char* end = nullptr;
+  long port = std::strtol(listen.c_str() + colon + 1, &end, 10);
+  if (end == nullptr || *end != '\0' || port < 0 || port > 65535) {
+    return Status::Invalid("--listen has an invalid port: " + listen);
+  }
+  return std::make_pair(host.empty() ? std::string("127.0.0.1") : host, static_cast<int>(port));
+}
+
+bool IsLoopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+bool ConstantTimeEquals(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+X509* ParseCertificate(const std::string& pem) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  return cert;
+}
+
+EVP_PKEY* ParsePrivateKey(const std::string& pem) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  return key;
+}
+
+bool NeedsNoToken(const std::string& path) {
+  return path == "/healthz" || path == "/livez" || path == "/readyz" || path == "/version";
+}
+
+}  // namespace
+
+struct Server::State {
+  Options options;
+  std::string host;
+  int port = 0;
+  std::string scheme;
+  std::string token;  // empty in insecure mode
+  Registry registry;
+  WatchHub hub;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Api> api;
+  std::unique_ptr<httplib::Server> http;
+  X509* cert = nullptr;
+  EVP_PKEY* key = nullptr;
+
+  ~State() {
+    X509_free(cert);
+    EVP_PKEY_free(key);
+  }
+
+  void Handle(const httplib::Request& in, httplib::Response& out) {
+    if (!token.empty() && !NeedsNoToken(in.path)) {
+      std::string header = in.get_header_value("Authorization");
+      if (header.rfind("Bearer ", 0) != 0 || !ConstantTimeEquals(header.substr(7), token)) {
+        ApiError error = Unauthorized();
+        out.status = 401;
+        out.set_content(kube::EncodeJson(error.ToStatus()), "application/json");
+        return;
+      }
+    }
+    Request request;
+    request.method = in.method;
+    request.path = in.path;
+    for (const auto& [name, value] : in.params) request.query[name] = value;
+    request.content_type = in.get_header_value("Content-Type");
+    request.accept = in.get_header_value("Accept");
+    request.body = in.body;
+    auto started = std::chrono::steady_clock::now();
+    Response response = api->Handle(request);
+    log::Debug("request",
+               {{"method", in.method},
+                {"path", in.path},
+                {"status", std::to_string(response.status)},
+                {"micros", std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - started)
+                                              .count())}});
+    out.status = response.status;
+    for (const auto& [name, value] : response.headers) out.set_header(name, value);
+    if (response.stream) {
+      std::shared_ptr<ResponseStream> stream(std::move(response.stream));
+      out.set_chunked_content_provider(
+          response.content_type, [stream](size_t, httplib::DataSink& sink) {
+            while (true) {
+              if (!sink.is_writable()) return false;
+              std::optional<std::string> chunk = stream->Next(std::chrono::milliseconds(1000));
+              if (!chunk) {
+                sink.done();
+                return true;
+              }
+              if (!chunk->empty()) {
+                return sink.write(chunk->data(), chunk->size());
+              }
+            }
+          });
+      return;
+    }
+    out.set_content(std::move(response.body), response.content_type);
+  }
+};
+
+Server::Server(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+Server::~Server() = default;
+
+Result<std::unique_ptr<Server>> Server::Start(const Options& options) {
+  auto state = std::make_unique<State>();
+  state->options = options;
+  Result<std::pair<std::string, int>> listen = SplitListen(options.listen);
+  if (!listen.ok()) return listen.status();
+  state->host = listen->first;
+  if (options.insecure_http && !IsLoopback(state->host)) {
+    return Status::Invalid("--insecure-http is only allowed on a loopback address, not " +
+                           state->host);
+  }
+  if (options.data_dir.empty()) return Status::Invalid("--data-dir is required");
+  std::error_code error;
+  std::filesystem::create_directories(options.data_dir, error);
+  if (error) {
+    return Status::Unavailable("cannot create " + options.data_dir.string() + ": " +
+                               error.message());
+  }
+
+  Result<std::unique_ptr<Store>> store = Store::Open(
+      options.data_dir / "state.db", {.event_retention_seconds = options.event_retention_seconds},
+      [hub = &state->hub](const Event& event) { hub->Publish(event); });
+  if (!store.ok()) return store.status();
+  state->store = std::move(*store);
+
+  if (options.insecure_http) {
+    state->scheme = "http";
+    state->http = std::make_unique<httplib::Server>();
+  } else {
+    Result<Credentials> credentials = LoadOrCreateCredentials(options.data_dir, {state->host});
+    if (!credentials.ok()) return credentials.status();
+    state->token = credentials->token;
+    state->cert = ParseCertificate(credentials->cert_pem);
+    state->key = ParsePrivateKey(credentials->key_pem);
+    if (state->cert == nullptr || state->key == nullptr) {
+      return Status::Invalid("the serving certificate in " + options.data_dir.string() +
+                             " is unreadable");
+    }
+    state->scheme = "https";
+    state->http = std::make_unique<httplib::SSLServer>(state->cert, state->key);
+    if (!state->http->is_valid()) return Status::Internal("cannot set up TLS");
+  }
+  int threads = std::max(8, options.threads);
+  state->http->new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
+  state->http->set_keep_alive_max_count(1000);
+  state->http->set_keep_alive_timeout(30);
+  state->http->set_payload_max_length(8 * 1024 * 1024);
+  state->http->set_tcp_nodelay(true);
+  State* raw = state.get();
+  auto handler = [raw](const httplib::Request& in, httplib::Response& out) {
+    raw->Handle(in, out);
+  };
+  state->http->Get(".*", handler);
+  state->http->Post(".*", handler);
+  state->http->Put(".*", handler);
+  state->http->Patch(".*", handler);
+  state->http->Delete(".*", handler);
+
+  if (listen->second == 0) {
+    state->port = state->http->bind_to_any_port(state->host);
+  } else {
+    state->port = state->http->bind_to_port(state->host, listen->second) ? listen->second : -1;
+  }
+  if (state->port <= 0) {
+    return Status::Unavailable("cannot listen on " + options.listen +
+                               ": the address is in use or not local");
+  }
+  std::string address =
+      (state->host.find(':') != std::string::npos ? "[" + state->host + "]" : state->host) + ":" +
+      std::to_string(state->port);
+  state->api = std::make_unique<Api>(
+      *state->store, state->registry, state->hub,
+      ApiOptions{.watch_capacity = options.watch_capacity, .server_address = address});
+  if (Status s = state->api->Bootstrap(); !s.ok()) return s;
+  Credentials kube_credentials;
+  std::string ca_pem;
+  if (!options.insecure_http) {
+    Result<Credentials> credentials = LoadOrCreateCredentials(options.data_dir, {state->host});
+    if (!credentials.ok()) return credentials.status();
+    ca_pem = credentials->ca_pem;
+  }
+  if (Status s = WriteKubeconfig(options.data_dir / "kubeconfig", state->scheme + "://" + address,
+                                 ca_pem, state->token.empty() ? "unused" : state->token);
+      !s.ok()) {
+    return s;
+  }
+  return std::unique_ptr<Server>(new Server(std::move(state)));
+}
+
+std::string Server::url() const {
+  std::string host =
+      state_->host.find(':') != std::string::npos ? "[" + state_->host + "]" : state_->host;
+  return state_->scheme + "://" + host + ":" + std::to_string(state_->port);
+}
+
+int Server::port() const { return state_->port; }
+
+std::filesystem::path Server::kubeconfig() const { return state_->options.data_dir / "kubeconfig"; }
+
+void Server::Serve(std::stop_token stop) {
+  std::stop_callback on_stop(stop, [this] {
+    state_->hub.CloseAll();
+    state_->http->stop();
+  });
+  state_->http->listen_after_bind();
+}
+
+void Server::RunControllers(std::stop_token stop) {
+  std::mutex mutex;
+  std::condition_variable_any wake;
+  while (!stop.stop_requested()) {
+    state_->api->RunMaintenance();
+    std::unique_lock<std::mutex> lock(mutex);
+    wake.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
+  }
+}
+
+}  // namespace converge::apiserver
