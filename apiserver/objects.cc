@@ -402,8 +402,6 @@ Response ObjectHandler::Create() {
     return ErrorResponse(ok.error());
   }
   PrepareForCreate(object);
-  std::vector<Cause> causes = ValidateObject(type_, object);
-  if (!causes.empty()) return ErrorResponse(Invalid(type_, name, std::move(causes)));
   if (type_.resource == "customresourcedefinitions" && type_.group == "apiextensions.k8s.io") {
     if (ApiResult<bool> ok = PrepareCrd(object); !ok.ok()) return ErrorResponse(ok.error());
   }
@@ -416,6 +414,8 @@ Response ObjectHandler::Create() {
       meta["name"] = prefix + RandomSuffix();
     }
     std::string final_name = meta["name"].get<std::string>();
+    std::vector<Cause> causes = ValidateObject(type_, candidate);
+    if (!causes.empty()) return ErrorResponse(Invalid(type_, final_name, std::move(causes)));
     Response response;
     if (DryRun()) {
       response = JsonResponse(201, Present(candidate));

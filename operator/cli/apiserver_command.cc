@@ -21,10 +21,27 @@ std::vector<FlagSpec> ApiserverFlags() {
       {.name = "insecure-http",
        .type = FlagType::kBool,
        .help = "plain HTTP without authentication (loopback addresses only)"},
+      {.name = "event-retention-seconds",
+       .value_name = "N",
+       .help = "watch history kept; older watch starts get 410 Expired",
+       .default_value = "300"},
+      {.name = "watch-capacity",
+       .value_name = "N",
+       .help = "undelivered events after which a slow watch is closed",
+       .default_value = "1000"},
       {.name = "help", .short_name = 'h', .type = FlagType::kBool, .help = "show this help"},
   };
   for (FlagSpec& spec : LoggingFlags()) flags.push_back(std::move(spec));
   return flags;
+}
+
+Result<int64_t> ParseCount(const std::string& text, const std::string& flag) {
+  char* end = nullptr;
+  long long value = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || end == nullptr || *end != '\0' || value < 0) {
+    return Status::Invalid(flag + " must be a non-negative integer, not \"" + text + "\"");
+  }
+  return static_cast<int64_t>(value);
 }
 
 }  // namespace
@@ -50,10 +67,19 @@ int RunApiserver(std::span<const std::string> args, Streams streams) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  Result<int64_t> retention =
+      ParseCount(flags->String("event-retention-seconds"), "--event-retention-seconds");
+  Result<int64_t> capacity = ParseCount(flags->String("watch-capacity"), "--watch-capacity");
+  if (!retention.ok()) return Fail(streams, retention.status(), 2);
+  if (!capacity.ok() || *capacity == 0) {
+    return Fail(streams, Status::Invalid("--watch-capacity must be a positive integer"), 2);
+  }
   Result<std::unique_ptr<apiserver::Server>> server =
       apiserver::Server::Start({.data_dir = flags->String("data-dir"),
                                 .listen = flags->String("listen"),
-                                .insecure_http = flags->Bool("insecure-http")});
+                                .insecure_http = flags->Bool("insecure-http"),
+                                .event_retention_seconds = *retention,
+                                .watch_capacity = static_cast<size_t>(*capacity)});
   if (!server.ok()) return Fail(streams, server.status());
   streams.out << "converge apiserver serving on " << (*server)->url() << "\n"
               << "kubeconfig: " << (*server)->kubeconfig().string() << "\n"
