@@ -17,18 +17,6 @@ bool StartsWith(const std::string& text, const std::string& prefix) {
   return text.compare(0, prefix.size(), prefix) == 0;
 }
 
-std::vector<std::string> Segments(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t pos = 0;
-  while (pos < path.size()) {
-    size_t end = path.find('/', pos);
-    if (end == std::string::npos) end = path.size();
-    if (end > pos) parts.push_back(path.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return parts;
-}
-
 Response Text(int status, std::string body) {
   Response response;
   response.status = status;
@@ -102,7 +90,7 @@ Response Api::Handle(const Request& request) {
   if (path == "/healthz" || path == "/livez" || path == "/readyz") return Text(200, "ok");
   if (path == "/version") return JsonResponse(200, VersionInfo());
   if (StartsWith(path, "/openapi/") || path == "/api" || path == "/apis" || path == "/api/v1" ||
-      (StartsWith(path, "/apis/") && Segments(path).size() <= 3)) {
+      (StartsWith(path, "/apis/") && SplitPath(path).size() <= 3)) {
     return HandleDiscovery(request);
   }
   RequestInfo info = ParseRequestInfo(request.method, path, request.query);
@@ -139,7 +127,7 @@ Response Api::HandleDiscovery(const Request& request) {
     return response;
   }
   if (StartsWith(path, "/openapi/")) return PageNotFound();
-  std::vector<std::string> parts = Segments(path);
+  std::vector<std::string> parts = SplitPath(path);
   json body;
   if (parts.size() == 2 && parts[0] == "api") {
     body = ResourceList(*catalog, "", parts[1]);

@@ -37,6 +37,9 @@ struct RequestInfo {
 RequestInfo ParseRequestInfo(const std::string& method, const std::string& path,
                              const std::map<std::string, std::string>& query);
 
+// The non-empty segments of a URL path.
+std::vector<std::string> SplitPath(const std::string& path);
+
 struct Request {
   std::string method;
   std::string path;

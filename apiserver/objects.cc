@@ -59,12 +59,8 @@ json& Metadata(json& object) {
   return metadata;
 }
 
-std::string MetaString(const json& object, const char* field) {
-  if (!object.is_object()) return "";
-  auto metadata = object.find("metadata");
-  if (metadata == object.end() || !metadata->is_object()) return "";
-  auto value = metadata->find(field);
-  return value != metadata->end() && value->is_string() ? value->get<std::string>() : "";
+std::string MetaString(const json& object, std::string_view field) {
+  return std::string(kube::StringAt(object, {"metadata", field}));
 }
 
 bool IsDeleting(const json& object) { return !MetaString(object, "deletionTimestamp").empty(); }

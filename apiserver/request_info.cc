@@ -3,8 +3,6 @@
 #include "apiserver/api.h"
 
 namespace converge::apiserver {
-namespace {
-
 std::vector<std::string> SplitPath(const std::string& path) {
   std::vector<std::string> parts;
   size_t pos = 0;
@@ -16,6 +14,8 @@ std::vector<std::string> SplitPath(const std::string& path) {
   }
   return parts;
 }
+
+namespace {
 
 bool IsWatch(const std::map<std::string, std::string>& query) {
   auto it = query.find("watch");

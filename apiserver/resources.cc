@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "kube/kube.h"
+
 namespace converge::apiserver {
 namespace {
 
@@ -50,13 +52,8 @@ ResourceType FromSpec(const Spec& spec) {
   return type;
 }
 
-std::string StringAt(const nlohmann::json& object, std::initializer_list<const char*> path) {
-  const nlohmann::json* node = &object;
-  for (const char* key : path) {
-    if (!node->is_object() || !node->contains(key)) return "";
-    node = &(*node)[key];
-  }
-  return node->is_string() ? node->get<std::string>() : "";
+std::string StringAt(const nlohmann::json& object, std::initializer_list<std::string_view> path) {
+  return std::string(kube::StringAt(object, path));
 }
 
 }  // namespace

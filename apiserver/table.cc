@@ -37,14 +37,10 @@ int64_t IntAt(const json& object, std::initializer_list<const char*> path) {
   return node->is_number_integer() ? node->get<int64_t>() : 0;
 }
 
-std::string StringAt(const json& object, std::initializer_list<const char*> path,
-                     const std::string& fallback = "") {
-  const json* node = &object;
-  for (const char* key : path) {
-    if (!node->is_object() || !node->contains(key)) return fallback;
-    node = &(*node)[key];
-  }
-  return node->is_string() ? node->get<std::string>() : fallback;
+std::string StringAt(const json& object, std::initializer_list<std::string_view> path,
+                     const std::string& fallback) {
+  std::string_view value = kube::StringAt(object, path);
+  return value.empty() ? fallback : std::string(value);
 }
 
 std::string ServicePorts(const json& service) {

@@ -77,12 +77,16 @@ class Object {
   ResourceKey Key() const;
 
  private:
-  std::string_view StringAt(std::initializer_list<std::string_view> path) const;
   const nlohmann::json& ObjectAt(std::string_view metadata_field) const;
 
   nlohmann::json json_;
   Origin origin_;
 };
+
+// The string at `path` in `value` ({"metadata", "name"}), or "" when a step is missing or the
+// leaf is not a string. The view points into `value`.
+std::string_view StringAt(const nlohmann::json& value,
+                          std::initializer_list<std::string_view> path);
 
 // How Converge names an object in messages and logs: "Kind/namespace/name", or "Kind/name"
 // for cluster-scoped ones. Prints identity only, never data, so it is safe for Secrets.

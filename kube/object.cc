@@ -38,8 +38,9 @@ std::string Origin::ToString() const {
 
 std::string ResourceKey::ToString() const { return group + "/" + kind + ":" + ns + "/" + name; }
 
-std::string_view Object::StringAt(std::initializer_list<std::string_view> path) const {
-  const nlohmann::json* node = &json_;
+std::string_view StringAt(const nlohmann::json& value,
+                          std::initializer_list<std::string_view> path) {
+  const nlohmann::json* node = &value;
   for (std::string_view key : path) {
     if (!node->is_object()) {
       return {};
@@ -66,8 +67,8 @@ const nlohmann::json& Object::ObjectAt(std::string_view metadata_field) const {
   return map != metadata->end() && map->is_object() ? *map : EmptyObject();
 }
 
-std::string_view Object::ApiVersion() const { return StringAt({"apiVersion"}); }
-std::string_view Object::Kind() const { return StringAt({"kind"}); }
+std::string_view Object::ApiVersion() const { return StringAt(json_, {"apiVersion"}); }
+std::string_view Object::Kind() const { return StringAt(json_, {"kind"}); }
 
 std::string_view Object::Group() const {
   std::string_view api_version = ApiVersion();
@@ -81,16 +82,18 @@ std::string_view Object::Version() const {
   return slash == std::string_view::npos ? api_version : api_version.substr(slash + 1);
 }
 
-std::string_view Object::Name() const { return StringAt({"metadata", "name"}); }
-std::string_view Object::GenerateName() const { return StringAt({"metadata", "generateName"}); }
-std::string_view Object::Namespace() const { return StringAt({"metadata", "namespace"}); }
+std::string_view Object::Name() const { return StringAt(json_, {"metadata", "name"}); }
+std::string_view Object::GenerateName() const {
+  return StringAt(json_, {"metadata", "generateName"});
+}
+std::string_view Object::Namespace() const { return StringAt(json_, {"metadata", "namespace"}); }
 
 std::string_view Object::Label(std::string_view key) const {
-  return StringAt({"metadata", "labels", key});
+  return StringAt(json_, {"metadata", "labels", key});
 }
 
 std::string_view Object::Annotation(std::string_view key) const {
-  return StringAt({"metadata", "annotations", key});
+  return StringAt(json_, {"metadata", "annotations", key});
 }
 
 const nlohmann::json& Object::Labels() const { return ObjectAt("labels"); }
