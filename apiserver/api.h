@@ -46,6 +46,7 @@ struct Request {
   std::map<std::string, std::string> query;
   std::string content_type;
   std::string accept;
+  std::string user_agent;
   std::string body;
 };
 

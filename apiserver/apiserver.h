@@ -25,6 +25,8 @@ struct Options {
   int64_t event_retention_seconds = 300;  // watch history; older starts get 410 Expired
   size_t watch_capacity = 1000;           // undelivered events before a slow watch is closed
   int threads = 512;                      // connections served at once (each watch holds one)
+  bool simulate = true;                   // simulated workload controllers (KWOK-like)
+  int64_t simulate_delay_ms = 1000;       // before a simulated workload reports progress
 };
 
 class Server {
@@ -42,7 +44,8 @@ class Server {
 
   // Serves requests until `stop` is requested. Call once, from the thread that owns the server.
   void Serve(std::stop_token stop);
-  // Runs the namespace controller and event compaction until `stop` is requested.
+  // Runs the controllers (garbage collection, namespaces, simulated workloads) and event
+  // compaction until `stop` is requested.
   void RunControllers(std::stop_token stop);
 
  private:

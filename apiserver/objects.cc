@@ -11,6 +11,10 @@
 #include <openssl/rand.h>
 
 #include "apiserver/api.h"
+#include "apiserver/defaults.h"
+#include "apiserver/managed_fields.h"
+#include "apiserver/schema.h"
+#include "apiserver/strategic_merge.h"
 #include "apiserver/table.h"
 #include "apiserver/validation.h"
 #include "base/base64.h"
@@ -383,7 +387,13 @@ Response ObjectHandler::Create() {
   ApiResult<DecodeOutcome> decoded =
       CheckDecode(type_, object, ParseFieldValidation(Query(request_, "fieldValidation")));
   if (!decoded.ok()) return ErrorResponse(decoded.error());
+  Response response = CreateObject(std::move(object), /*from_apply=*/false);
+  AddWarnings(response, decoded->warnings);
+  return response;
+}
 
+// The create path of POST and of an apply that finds nothing: `object` is decoded and checked.
+Response ObjectHandler::CreateObject(json object, bool from_apply) {
   json& metadata = Metadata(object);
   std::string name = metadata.value("name", "");
   std::string generate_name = metadata.value("generateName", "");
@@ -398,6 +408,10 @@ Response ObjectHandler::Create() {
     return ErrorResponse(ok.error());
   }
   PrepareForCreate(object);
+  ApplyDefaults(type_, object);
+  if (ApiResult<bool> ok = AllocateServiceAddresses(object, nullptr); !ok.ok()) {
+    return ErrorResponse(ok.error());
+  }
   if (type_.resource == "customresourcedefinitions" && type_.group == "apiextensions.k8s.io") {
     if (ApiResult<bool> ok = PrepareCrd(object); !ok.ok()) return ErrorResponse(ok.error());
   }
@@ -412,6 +426,7 @@ Response ObjectHandler::Create() {
     std::string final_name = meta["name"].get<std::string>();
     std::vector<Cause> causes = ValidateObject(type_, candidate);
     if (!causes.empty()) return ErrorResponse(Invalid(type_, final_name, std::move(causes)));
+    if (!from_apply) RecordUpdate(type_, nullptr, candidate, Manager(), "");
     Response response;
     if (DryRun()) {
       response = JsonResponse(201, Present(candidate));
@@ -425,7 +440,6 @@ Response ObjectHandler::Create() {
       AfterWrite(stored->object);
       response = JsonResponse(201, Present(stored->object));
     }
-    AddWarnings(response, decoded->warnings);
     return response;
   }
   return ErrorResponse(AlreadyExists(type_, generate_name));
@@ -515,13 +529,12 @@ Response ObjectHandler::Update() {
   ApiResult<DecodeOutcome> decoded =
       CheckDecode(type_, *body, ParseFieldValidation(Query(request_, "fieldValidation")));
   if (!decoded.ok()) return ErrorResponse(decoded.error());
-  Response response = ApplyUpdate(std::move(*body), /*from_patch=*/false);
+  Response response = ApplyUpdate(std::move(*body), Write::kUpdate);
   AddWarnings(response, decoded->warnings);
   return response;
 }
 
-// The update path shared by PUT and PATCH: `object` is the full desired object.
-Response ObjectHandler::ApplyUpdate(json object, bool from_patch) {
+Response ObjectHandler::ApplyUpdate(json object, Write write) {
   const std::string& name = info_.name;
   if (ApiResult<bool> ok = CheckNamespace(object); !ok.ok()) return ErrorResponse(ok.error());
   json& metadata = Metadata(object);
@@ -535,7 +548,7 @@ Response ObjectHandler::ApplyUpdate(json object, bool from_patch) {
   ApiResult<StoredObject> current = Load(name);
   if (!current.ok()) return ErrorResponse(current.error());
   std::string wanted_rv = metadata.value("resourceVersion", "");
-  if (wanted_rv.empty() && type_.custom() && !from_patch) {
+  if (wanted_rv.empty() && type_.custom() && write == Write::kUpdate) {
     return ErrorResponse(Invalid(
         type_, name,
         {InvalidValue("metadata.resourceVersion", "0x0", "must be specified for an update")}));
@@ -576,9 +589,19 @@ Response ObjectHandler::ApplyUpdate(json object, bool from_patch) {
       updated.erase("status");
     }
   }
+  ApplyDefaults(type_, updated);
+  if (ApiResult<bool> ok = AllocateServiceAddresses(updated, &old); !ok.ok()) {
+    return ErrorResponse(ok.error());
+  }
   if (type_.has_generation) {
     int64_t generation = old_meta.value("generation", int64_t{1});
-    if (!status_only && SpecPart(updated) != SpecPart(old)) ++generation;
+    bool bumps = SpecPart(updated) != SpecPart(old);
+    // Deployments also count annotation changes (the deployment strategy's rule).
+    if (type_.resource == "deployments" && !type_.custom()) {
+      bumps = bumps || updated["metadata"].value("annotations", json::object()) !=
+                           old_meta.value("annotations", json::object());
+    }
+    if (!status_only && bumps) ++generation;
     Metadata(updated)["generation"] = generation;
   }
   if (IsDeleting(old)) {
@@ -600,7 +623,17 @@ Response ObjectHandler::ApplyUpdate(json object, bool from_patch) {
   std::vector<Cause> causes = ValidateObject(type_, updated);
   if (!causes.empty()) return ErrorResponse(Invalid(type_, name, std::move(causes)));
 
-  if (SameObject(updated, old)) return JsonResponse(200, Present(old));
+  if (write == Write::kApply) {
+    // Apply computed ownership already; a change of owners alone is a write too.
+    if (updated == old ||
+        (SameObject(updated, old) && updated["metadata"].value("managedFields", json()) ==
+                                         old_meta.value("managedFields", json()))) {
+      return JsonResponse(200, Present(old));
+    }
+  } else {
+    if (SameObject(updated, old)) return JsonResponse(200, Present(old));
+    RecordUpdate(type_, &old, updated, Manager(), info_.subresource);
+  }
   if (DryRun()) return JsonResponse(200, Present(updated));
 
   if (IsDeleting(updated) && Finalizers(updated).empty() && !HoldsNamespaceFinalizer(updated)) {
@@ -633,9 +666,14 @@ Response ObjectHandler::Patch() {
   if (semicolon != std::string::npos) content_type.resize(semicolon);
   bool merge = content_type == "application/merge-patch+json";
   bool json_patch = content_type == "application/json-patch+json";
-  if (!merge && !json_patch) {
-    return ErrorResponse(
-        UnsupportedMediaType({"application/json-patch+json", "application/merge-patch+json"}));
+  bool strategic = content_type == "application/strategic-merge-patch+json" && !type_.custom();
+  if (content_type == "application/apply-patch+yaml") return Apply();
+  if (!merge && !json_patch && !strategic) {
+    std::vector<std::string> accepted = {"application/json-patch+json",
+                                         "application/merge-patch+json",
+                                         "application/apply-patch+yaml"};
+    if (!type_.custom()) accepted.push_back("application/strategic-merge-patch+json");
+    return ErrorResponse(UnsupportedMediaType(accepted));
   }
   json patch = json::parse(request_.body, nullptr, false);
   if (patch.is_discarded()) return ErrorResponse(BadRequest("the patch is not valid JSON"));
@@ -648,8 +686,16 @@ Response ObjectHandler::Patch() {
     if (!current.ok()) return ErrorResponse(current.error());
     json patched;
     try {
-      patched = merge ? current->object : current->object.patch(patch);
-      if (merge) patched.merge_patch(patch);
+      if (json_patch) {
+        patched = current->object.patch(patch);
+      } else if (merge) {
+        patched = current->object;
+        patched.merge_patch(patch);
+      } else {
+        Result<json> result = StrategicMergePatch(current->object, patch, Schema::For(type_));
+        if (!result.ok()) return ErrorResponse(BadRequest(result.status().message()));
+        patched = std::move(*result);
+      }
     } catch (const json::exception& error) {
       std::string message = error.what();
       size_t close = message.find("] ");
@@ -664,12 +710,130 @@ Response ObjectHandler::Patch() {
     ApiResult<DecodeOutcome> decoded =
         CheckDecode(type_, patched, ParseFieldValidation(Query(request_, "fieldValidation")));
     if (!decoded.ok()) return ErrorResponse(decoded.error());
-    Response response = ApplyUpdate(std::move(patched), /*from_patch=*/true);
+    Response response = ApplyUpdate(std::move(patched), Write::kPatch);
     if (response.status == 409 && !precondition) continue;
     AddWarnings(response, decoded->warnings);
     return response;
   }
   return ErrorResponse(StaleResourceVersion(type_, info_.name));
+}
+
+std::string ObjectHandler::Manager() const {
+  std::string manager = Query(request_, "fieldManager");
+  return manager.empty() ? DefaultManager(request_.user_agent) : manager;
+}
+
+// Server-side apply: the body is the manager's whole intent for the fields it names.
+Response ObjectHandler::Apply() {
+  std::string manager = Query(request_, "fieldManager");
+  if (manager.empty() || manager.size() > 128) {
+    ApiError error = Invalid(type_, "", {Required("fieldManager", "is required for apply patch")});
+    error.message =
+        "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is "
+        "required for apply patch";
+    if (!manager.empty()) {
+      error.message =
+          "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Too long: may "
+          "not be more than 128 bytes";
+    }
+    return ErrorResponse(error);
+  }
+  Result<std::vector<kube::Document>> documents = kube::DecodeStream(request_.body, "apply body");
+  if (!documents.ok()) return ErrorResponse(BadRequest(documents.status().message()));
+  if (documents->empty() || !(*documents)[0].value.is_object()) {
+    return ErrorResponse(BadRequest("the apply body must be an object"));
+  }
+  json config = std::move((*documents)[0].value);
+  std::string api_version = config.value("apiVersion", "");
+  std::string kind = config.value("kind", "");
+  if (api_version != type_.GroupVersion() || kind != type_.kind) {
+    return ErrorResponse(BadRequest("the API version and kind in the data (" + api_version + ", " +
+                                    kind + ") do not match the request (" + type_.GroupVersion() +
+                                    ", " + type_.kind + ")"));
+  }
+  if (config["metadata"].is_object() && config["metadata"].contains("managedFields")) {
+    return ErrorResponse(BadRequest("metadata.managedFields must be nil"));
+  }
+  if (ApiResult<bool> ok = CheckNamespace(config); !ok.ok()) return ErrorResponse(ok.error());
+  std::string body_name = MetaString(config, "name");
+  if (!body_name.empty() && body_name != info_.name) {
+    return ErrorResponse(BadRequest("the name of the object (" + body_name +
+                                    ") does not match the name on the URL (" + info_.name + ")"));
+  }
+  Metadata(config)["name"] = info_.name;
+  ApiResult<DecodeOutcome> decoded =
+      CheckDecode(type_, config, ParseFieldValidation(Query(request_, "fieldValidation")));
+  if (!decoded.ok()) return ErrorResponse(decoded.error());
+  ApplyRequest apply{.manager = manager,
+                     .force = Query(request_, "force") == "true",
+                     .subresource = info_.subresource};
+  for (int attempt = 0; attempt < kPatchRetries; ++attempt) {
+    Result<std::optional<StoredObject>> stored = api_.store_.Get(Key(info_.name));
+    if (!stored.ok()) return ErrorResponse(InternalError(stored.status().message()));
+    const json* live = stored->has_value() ? &(*stored)->object : nullptr;
+    ApiResult<json> merged = ServerSideApply(type_, live, config, apply);
+    if (!merged.ok()) return ErrorResponse(merged.error());
+    Response response;
+    if (live == nullptr) {
+      response = CreateObject(std::move(*merged), /*from_apply=*/true);
+    } else {
+      Metadata(*merged)["resourceVersion"] = std::to_string((*stored)->revision);
+      response = ApplyUpdate(std::move(*merged), Write::kApply);
+      if (response.status == 409 &&
+          response.body.find("FieldManagerConflict") == std::string::npos) {
+        continue;
+      }
+    }
+    if (live == nullptr && response.status == 409) continue;
+    AddWarnings(response, decoded->warnings);
+    return response;
+  }
+  return ErrorResponse(StaleResourceVersion(type_, info_.name));
+}
+
+// Service cluster IPs and node ports, as the registry allocates them: kept from `old` on
+// updates, otherwise the next free ones.
+ApiResult<bool> ObjectHandler::AllocateServiceAddresses(json& service, const json* old) {
+  if (type_.resource != "services" || type_.custom()) return true;
+  json& spec = service["spec"];
+  std::string type = spec.value("type", "ClusterIP");
+  if (old != nullptr && old->contains("spec")) {
+    const json& old_spec = (*old)["spec"];
+    for (const char* field : {"clusterIP", "clusterIPs"}) {
+      if ((!spec.contains(field) || spec[field].is_null()) && old_spec.contains(field)) {
+        spec[field] = old_spec[field];
+      }
+    }
+  }
+  bool headless = spec.value("clusterIP", "") == "None";
+  if (type != "ExternalName" && !headless && spec.value("clusterIP", "").empty()) {
+    std::set<std::string> taken;
+    Result<ListPage> services = api_.store_.List(type_.KeyPrefix(), "", 0);
+    if (services.ok()) {
+      for (const StoredObject& existing : services->items) {
+        taken.insert(std::string(kube::StringAt(existing.object, {"spec", "clusterIP"})));
+      }
+    }
+    for (int host = 10; host < 65000; ++host) {
+      std::string ip = "10.96." + std::to_string(host / 256) + "." + std::to_string(host % 256);
+      if (host % 256 == 0 || taken.count(ip)) continue;
+      spec["clusterIP"] = ip;
+      break;
+    }
+  }
+  if (spec.contains("clusterIP") && !spec.contains("clusterIPs")) {
+    spec["clusterIPs"] = json::array({spec["clusterIP"]});
+  }
+  if ((type == "NodePort" || type == "LoadBalancer") && spec.contains("ports") &&
+      spec["ports"].is_array()) {
+    int next =
+        30000 + static_cast<int>(std::hash<std::string>{}(MetaString(service, "name")) % 2000);
+    for (json& port : spec["ports"]) {
+      if (!port.is_object() || port.contains("nodePort")) continue;
+      port["nodePort"] = next++;
+    }
+  }
+  return true;
 }
 
 ApiResult<DeleteOptions> ObjectHandler::ParseDeleteOptions() const {
@@ -726,9 +890,16 @@ ApiResult<json> ObjectHandler::DeleteOne(const std::string& name, const DeleteOp
   if (is_namespace && (name == "default" || name == "kube-system" || name == "kube-public")) {
     return Forbidden(type_, name, "this namespace may not be deleted");
   }
-  // Foreground and Orphan propagation need the garbage collector, which arrives with part 2 of
-  // the API server; until then every deletion cascades in the background.
+  // Foreground and Orphan propagation leave the object to the garbage collector (controllers.cc)
+  // through a finalizer; Background deletes now and the collector removes dependents after.
   std::vector<std::string> finalizers = Finalizers(object);
+  if ((options.propagation == "Foreground" || options.propagation == "Orphan") &&
+      !IsDeleting(object)) {
+    std::string finalizer = options.propagation == "Foreground" ? "foregroundDeletion" : "orphan";
+    if (std::find(finalizers.begin(), finalizers.end(), finalizer) == finalizers.end()) {
+      finalizers.push_back(finalizer);
+    }
+  }
   if (!finalizers.empty() || is_namespace) {
     // Graceful: mark the object and let finalizers (or the namespace controller) finish.
     if (IsDeleting(object)) return Present(object);

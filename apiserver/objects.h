@@ -65,10 +65,16 @@ class ObjectHandler {
   void PrepareForCreate(nlohmann::json& object) const;
   ApiResult<bool> PrepareCrd(nlohmann::json& crd) const;
   void AfterWrite(const nlohmann::json& object);
-  Response ApplyUpdate(nlohmann::json object, bool from_patch);
+  enum class Write { kUpdate, kPatch, kApply };
+  // The update path of PUT, PATCH and apply: `object` is the complete desired object.
+  Response ApplyUpdate(nlohmann::json object, Write write);
+  std::string Manager() const;
+  Response CreateObject(nlohmann::json object, bool from_apply);
   bool HoldsNamespaceFinalizer(const nlohmann::json& object) const;
   ApiError StorageError(const Status& status, const std::string& name) const;
   ApiResult<DeleteOptions> ParseDeleteOptions() const;
+  ApiResult<bool> AllocateServiceAddresses(nlohmann::json& service, const nlohmann::json* old);
+  Response Apply();
   void RemoveCustomResources(const nlohmann::json& crd);
 
   Api& api_;

@@ -10,6 +10,7 @@
 
 #include "apiserver/api.h"
 #include "apiserver/apiserver.h"
+#include "apiserver/controllers.h"
 #include "apiserver/tls.h"
 #include "base/log.h"
 #include "kube/kube.h"
@@ -96,6 +97,7 @@ struct Server::State {
     for (const auto& [name, value] : in.params) request.query[name] = value;
     request.content_type = in.get_header_value("Content-Type");
     request.accept = in.get_header_value("Accept");
+    request.user_agent = in.get_header_value("User-Agent");
     request.body = in.body;
     auto started = std::chrono::steady_clock::now();
     Response response = api->Handle(request);
@@ -243,13 +245,10 @@ void Server::Serve(std::stop_token stop) {
 }
 
 void Server::RunControllers(std::stop_token stop) {
-  std::mutex mutex;
-  std::condition_variable_any wake;
-  while (!stop.stop_requested()) {
-    state_->api->RunMaintenance();
-    std::unique_lock<std::mutex> lock(mutex);
-    wake.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
-  }
+  Controllers controllers(*state_->api, *state_->store, state_->hub, state_->registry,
+                          {.simulate = state_->options.simulate,
+                           .delay = std::chrono::milliseconds(state_->options.simulate_delay_ms)});
+  controllers.Run(stop);
 }
 
 }  // namespace converge::apiserver

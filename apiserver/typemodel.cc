@@ -5,6 +5,7 @@
 #include <functional>
 #include <set>
 
+#include "apiserver/patch_hints.h"
 #include "base/base64.h"
 #include "kube/kube.h"
 
@@ -410,6 +411,23 @@ json Schemas(const std::vector<std::string>& model_classes) {
         if (const StructType* target = Find(field.type.name)) doc = target->doc;
       }
       if (!doc.empty()) property["description"] = doc;
+      // What kubectl reads to compute client-side apply patches, and what SSA merges by.
+      if (const PatchHint* hint = FindPatchHint(name, field.name)) {
+        const ListSemantics& list = hint->list;
+        if (list.smp_merge) {
+          property["x-kubernetes-patch-strategy"] = list.retain_keys ? "merge,retainKeys" : "merge";
+          if (!list.smp_key.empty()) property["x-kubernetes-patch-merge-key"] = list.smp_key;
+        }
+        if (hint->retain_keys_struct) property["x-kubernetes-patch-strategy"] = "retainKeys";
+        if (list.kind == ListKind::kMap) {
+          property["x-kubernetes-list-type"] = "map";
+          property["x-kubernetes-list-map-keys"] = list.keys;
+        } else if (list.kind == ListKind::kSet) {
+          property["x-kubernetes-list-type"] = "set";
+        }
+      } else if (field.type.kind == TypeRef::Kind::kArray) {
+        property["x-kubernetes-list-type"] = "atomic";
+      }
       schema["properties"][field.name] = std::move(property);
       if (field.required) required.push_back(field.name);
     }

@@ -25,6 +25,13 @@ std::vector<FlagSpec> ApiserverFlags() {
        .value_name = "N",
        .help = "watch history kept; older watch starts get 410 Expired",
        .default_value = "300"},
+      {.name = "no-simulate",
+       .type = FlagType::kBool,
+       .help = "no simulated workloads: Deployments and Pods keep the status clients give them"},
+      {.name = "simulate-delay-ms",
+       .value_name = "N",
+       .help = "how long simulated workloads take to become ready",
+       .default_value = "1000"},
       {.name = "watch-capacity",
        .value_name = "N",
        .help = "undelivered events after which a slow watch is closed",
@@ -70,6 +77,8 @@ int RunApiserver(std::span<const std::string> args, Streams streams) {
   Result<int64_t> retention =
       ParseCount(flags->String("event-retention-seconds"), "--event-retention-seconds");
   Result<int64_t> capacity = ParseCount(flags->String("watch-capacity"), "--watch-capacity");
+  Result<int64_t> delay = ParseCount(flags->String("simulate-delay-ms"), "--simulate-delay-ms");
+  if (!delay.ok()) return Fail(streams, delay.status(), 2);
   if (!retention.ok()) return Fail(streams, retention.status(), 2);
   if (!capacity.ok() || *capacity == 0) {
     return Fail(streams, Status::Invalid("--watch-capacity must be a positive integer"), 2);
@@ -79,7 +88,9 @@ int RunApiserver(std::span<const std::string> args, Streams streams) {
                                 .listen = flags->String("listen"),
                                 .insecure_http = flags->Bool("insecure-http"),
                                 .event_retention_seconds = *retention,
-                                .watch_capacity = static_cast<size_t>(*capacity)});
+                                .watch_capacity = static_cast<size_t>(*capacity),
+                                .simulate = !flags->Bool("no-simulate"),
+                                .simulate_delay_ms = *delay});
   if (!server.ok()) return Fail(streams, server.status());
   streams.out << "converge apiserver serving on " << (*server)->url() << "\n"
               << "kubeconfig: " << (*server)->kubeconfig().string() << "\n"
