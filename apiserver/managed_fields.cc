@@ -31,8 +31,8 @@ const std::vector<std::vector<std::string>>& Untracked() {
   return kUntracked;
 }
 
-// The tracked fields of `value`: without the untracked ones, and without status unless the
-// write goes through the status subresource (and then status only).
+}  // namespace
+
 FieldSet TrackedFields(const ResourceType& type, const json& value,
                        const std::string& subresource) {
   json copy = value;
@@ -48,10 +48,10 @@ FieldSet TrackedFields(const ResourceType& type, const json& value,
   FieldSet fields = FieldSet::Of(copy, Schema::For(type));
   FieldSet untracked;
   for (const std::vector<std::string>& path : Untracked()) untracked.Insert(path);
-  FieldSet result = fields.Difference(untracked);
-  // metadata itself is never a member; its fields are.
-  return result;
+  return fields.Difference(untracked);
 }
+
+namespace {
 
 bool SameEntry(const ManagedEntry& entry, const std::string& manager, const std::string& operation,
                const std::string& api_version, const std::string& subresource) {
@@ -228,6 +228,8 @@ ApiResult<json> ServerSideApply(const ResourceType& type, const json* live, cons
   FieldSet contested;
   std::map<std::string, std::vector<std::string>> by_manager;
   for (const std::vector<std::string>& path : applied.Members()) {
+    // A list item's own membership is its existence, never a value that can conflict.
+    if (path.back().rfind("k:", 0) == 0) continue;
     const json* before = Lookup(base, path);
     const json* after = Lookup(merged, path);
     if (before != nullptr && after != nullptr && *before == *after) continue;
@@ -274,7 +276,19 @@ ApiResult<json> ServerSideApply(const ResourceType& type, const json* live, cons
         continue;
       owned_elsewhere = owned_elsewhere || entry.fields.ContainsPrefix(path);
     }
-    if (!owned_elsewhere && !applied.ContainsPrefix(path)) Remove(merged, path);
+    if (owned_elsewhere || applied.ContainsPrefix(path)) continue;
+    Remove(merged, path);
+    // A map or list that only held what was pruned goes too, unless it is somebody's field.
+    std::vector<std::string> parent(path.begin(), path.end() - 1);
+    while (!parent.empty()) {
+      const json* node = Lookup(merged, parent);
+      if (node == nullptr || !node->empty() || !(node->is_object() || node->is_array())) break;
+      bool owned = applied.Contains(parent);
+      for (const ManagedEntry& entry : entries) owned = owned || entry.fields.Contains(parent);
+      if (owned) break;
+      Remove(merged, parent);
+      parent.pop_back();
+    }
   }
 
   // Forcing takes the contested fields away from their other owners; fields applied with the

@@ -24,6 +24,11 @@ struct ManagedEntry {
   FieldSet fields;
 };
 
+// The fields of `value` that managers can own: not apiVersion, kind or server-set metadata, and
+// not status unless the write goes through the status subresource (then status only).
+FieldSet TrackedFields(const ResourceType& type, const nlohmann::json& value,
+                       const std::string& subresource);
+
 std::vector<ManagedEntry> ReadManagedFields(const nlohmann::json& object);
 // Stores `entries` (sorted: operation, time, manager; empty ones dropped) in `object`.
 void WriteManagedFields(nlohmann::json& object, std::vector<ManagedEntry> entries);
