@@ -1,10 +1,13 @@
 #include "apiserver/api.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <ctime>
 
 #include "apiserver/discovery.h"
 #include "apiserver/objects.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "kube/kube.h"
 
@@ -38,20 +41,7 @@ Response JsonResponse(int status, const json& body) {
 
 Response ErrorResponse(const ApiError& error) { return JsonResponse(error.code, error.ToStatus()); }
 
-std::string NowRfc3339() {
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
-}
-
-int64_t ParseRfc3339(const std::string& text) {
-  std::tm utc{};
-  if (strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &utc) == nullptr) return 0;
-  return static_cast<int64_t>(timegm(&utc));
-}
+std::string NowRfc3339() { return FormatRfc3339(UnixSeconds()); }
 
 std::string HumanDuration(int64_t seconds) {
   if (seconds < 0) seconds = 0;
@@ -85,15 +75,51 @@ std::string HumanDuration(int64_t seconds) {
 Api::Api(Store& store, Registry& registry, WatchHub& hub, ApiOptions options)
     : store_(store), registry_(registry), hub_(hub), options_(std::move(options)) {}
 
+std::optional<UserInfo> Api::AuthenticateToken(const std::string& token) const {
+  if (options_.token_key.empty()) return std::nullopt;
+  std::optional<TokenClaims> claims = VerifyToken(options_.token_key, token, UnixSeconds());
+  if (!claims) return std::nullopt;
+  const ResourceType* accounts = registry_.Snapshot()->Find("", "v1", "serviceaccounts");
+  Result<std::optional<StoredObject>> account = store_.Get(accounts->Key(claims->ns, claims->name));
+  if (!account.ok() || !account->has_value()) return std::nullopt;
+  if (kube::StringAt((*account)->object, {"metadata", "uid"}) != claims->uid) return std::nullopt;
+  return ServiceAccountUser(*claims);
+}
+
+std::optional<Response> Api::Deny(const RequestInfo& info, const Request& request) {
+  if (!options_.rbac) return std::nullopt;
+  Attributes attributes;
+  if (info.is_resource) {
+    attributes.verb = info.verb;
+    attributes.group = info.group;
+    attributes.resource = info.resource;
+    attributes.subresource = info.subresource;
+    // As Kubernetes reads a namespace's own path: the namespace is the object itself.
+    attributes.ns = info.resource == "namespaces" ? info.name : info.ns;
+    attributes.name = info.name;
+  } else {
+    attributes.resource_request = false;
+    attributes.path = request.path;
+    attributes.verb = request.method;
+    std::transform(attributes.verb.begin(), attributes.verb.end(), attributes.verb.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  }
+  if (Authorize(store_, request.user, attributes)) return std::nullopt;
+  log::Debug("request denied", {{"user", request.user.name}, {"path", request.path}});
+  return ErrorResponse(AccessDenied(attributes.group, attributes.resource, attributes.name,
+                                    DenialReason(request.user, attributes)));
+}
+
 Response Api::Handle(const Request& request) {
   const std::string& path = request.path;
+  RequestInfo info = ParseRequestInfo(request.method, path, request.query);
+  if (std::optional<Response> denied = Deny(info, request)) return std::move(*denied);
   if (path == "/healthz" || path == "/livez" || path == "/readyz") return Text(200, "ok");
   if (path == "/version") return JsonResponse(200, VersionInfo());
   if (StartsWith(path, "/openapi/") || path == "/api" || path == "/apis" || path == "/api/v1" ||
       (StartsWith(path, "/apis/") && SplitPath(path).size() <= 3)) {
     return HandleDiscovery(request);
   }
-  RequestInfo info = ParseRequestInfo(request.method, path, request.query);
   if (!info.is_resource) return PageNotFound();
   return HandleResource(info, request);
 }
@@ -164,6 +190,7 @@ Status Api::Bootstrap() {
     request.method = "POST";
     request.path = "/api/v1/namespaces";
     request.content_type = "application/json";
+    request.user = AdminUser();
     request.body =
         json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}}.dump();
     Response response = Handle(request);
@@ -206,6 +233,7 @@ void Api::FinishNamespace(const Catalog& catalog, const StoredObject& ns) {
     for (const StoredObject& object : objects->items) {
       Request request;
       request.method = "DELETE";
+      request.user = AdminUser();
       RequestInfo info;
       info.is_resource = true;
       info.group = type.group;

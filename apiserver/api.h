@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apiserver/api_error.h"
+#include "apiserver/auth.h"
 #include "apiserver/discovery_cache.h"
 #include "apiserver/resources.h"
 #include "apiserver/storage.h"
@@ -48,6 +49,7 @@ struct Request {
   std::string accept;
   std::string user_agent;
   std::string body;
+  UserInfo user;  // set by the transport after authentication
 };
 
 // A response body produced piece by piece (watch). Next() blocks up to `timeout` and returns
@@ -69,6 +71,8 @@ struct Response {
 struct ApiOptions {
   size_t watch_capacity = 1000;  // undelivered events per watch before it is closed
   std::string server_address;    // "127.0.0.1:6443", for discovery
+  bool rbac = false;             // authorize with RBAC; otherwise every authenticated user may all
+  std::string token_key;         // signs ServiceAccount tokens
 };
 
 class Api {
@@ -76,6 +80,10 @@ class Api {
   Api(Store& store, Registry& registry, WatchHub& hub, ApiOptions options);
 
   Response Handle(const Request& request);
+
+  // The ServiceAccount a token this server issued stands for, while the account exists with the
+  // uid the token names; nullopt otherwise.
+  std::optional<UserInfo> AuthenticateToken(const std::string& token) const;
 
   // Creates the namespaces every cluster has and re-registers stored CRDs. Call once at start.
   Status Bootstrap();
@@ -87,6 +95,7 @@ class Api {
   friend class ObjectHandler;
   friend class WatchStreamFactory;
   Response HandleResource(const RequestInfo& info, const Request& request);
+  std::optional<Response> Deny(const RequestInfo& info, const Request& request);
   Response HandleDiscovery(const Request& request);
   void FinishNamespace(const Catalog& catalog, const StoredObject& ns);
 
@@ -101,8 +110,6 @@ class Api {
 Response JsonResponse(int status, const nlohmann::json& body);
 Response ErrorResponse(const ApiError& error);
 std::string NowRfc3339();
-// RFC 3339 with second precision -> seconds since the epoch (0 when malformed).
-int64_t ParseRfc3339(const std::string& text);
 // "5m", "3h2m", "12d": kubectl's human-readable age.
 std::string HumanDuration(int64_t seconds);
 

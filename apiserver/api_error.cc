@@ -65,6 +65,18 @@ ApiError Forbidden(const ResourceType& type, const std::string& name, const std:
       type, name);
 }
 
+ApiError AccessDenied(const std::string& group, const std::string& resource,
+                      const std::string& name, const std::string& why) {
+  if (resource.empty()) return Make(403, "Forbidden", "forbidden: " + why);
+  std::string qualified = group.empty() ? resource : resource + "." + group;
+  std::string subject = name.empty() ? qualified : qualified + " \"" + name + "\"";
+  ApiError error = Make(403, "Forbidden", subject + " is forbidden: " + why);
+  error.name = name;
+  error.group = group;
+  error.kind = resource;
+  return error;
+}
+
 ApiError NotFound(const ResourceType& type, const std::string& name) {
   return WithDetails(
       Make(404, "NotFound", type.QualifiedResource() + " \"" + name + "\" not found"), type, name);

@@ -56,6 +56,10 @@ class ApiResult {
 ApiError BadRequest(std::string message);
 ApiError Unauthorized();
 ApiError Forbidden(const ResourceType& type, const std::string& name, const std::string& why);
+// An authorization denial, worded as apimachinery's NewForbidden: "<resource>[.group] [\"name\"]
+// is forbidden: <why>", or "forbidden: <why>" for a request that names no resource.
+ApiError AccessDenied(const std::string& group, const std::string& resource,
+                      const std::string& name, const std::string& why);
 ApiError NotFound(const ResourceType& type, const std::string& name);
 ApiError NamespaceNotFound(const std::string& ns);
 ApiError AlreadyExists(const ResourceType& type, const std::string& name);

@@ -5,8 +5,10 @@
 // OpenAPI v3, CRUD with Kubernetes' metadata semantics, watches, CRDs, field validation, and
 // SQLite storage that never loses an acknowledged write.
 //
-// It never runs controllers beyond what the API itself needs (namespace deletion); workload
-// simulation, strategic merge patch and server-side apply arrive with part 2 of the issue.
+// Beyond the API it runs what GitOps needs of a cluster's controllers: garbage collection,
+// namespace deletion, default ServiceAccounts and simulated workloads (controllers.h). Callers
+// are the admin (token in the kubeconfig) or ServiceAccounts (TokenRequest tokens), optionally
+// under RBAC.
 
 #include <cstdint>
 #include <filesystem>
@@ -27,6 +29,9 @@ struct Options {
   int threads = 512;                      // connections served at once (each watch holds one)
   bool simulate = true;                   // simulated workload controllers (KWOK-like)
   int64_t simulate_delay_ms = 1000;       // before a simulated workload reports progress
+  // Authorize requests with RBAC (Roles, ClusterRoles and their bindings); otherwise every
+  // authenticated caller may do everything. The admin token is in group system:masters.
+  bool rbac = false;
 };
 
 class Server {

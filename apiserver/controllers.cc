@@ -69,6 +69,7 @@ Response Controllers::Send(const std::string& method, const std::string& path, c
   request.path = path;
   request.content_type = content_type;
   request.user_agent = kUserAgent;
+  request.user = AdminUser();
   request.body = body.is_null() ? "" : body.dump();
   return api_.Handle(request);
 }
@@ -88,6 +89,9 @@ void Controllers::Run(std::stop_token stop) {
     std::set<std::string> pending;
     pending.swap(gc_pending_);
     for (const std::string& key : pending) CollectGarbage(key);
+    std::set<std::string> namespaces;
+    namespaces.swap(accounts_pending_);
+    for (const std::string& ns : namespaces) CreateDefaultAccount(ns);
     Clock::time_point now = Clock::now();
     while (!due_.empty() && due_.begin()->first <= now) {
       std::set<std::string> keys = std::move(due_.begin()->second);
@@ -113,6 +117,7 @@ void Controllers::Rebuild() {
   }
   for (const StoredObject& stored : all->items) {
     Index(stored.key, stored.object, false);
+    WatchAccounts(stored.key, stored.object, false);
     gc_pending_.insert(stored.key);
     if (options_.simulate) due_[Clock::now()].insert(stored.key);
   }
@@ -157,6 +162,7 @@ void Controllers::OnEvent(const Event& event) {
     }
   }
   Index(event.key, object, event.type == EventType::kDeleted);
+  WatchAccounts(event.key, object, event.type == EventType::kDeleted);
   gc_pending_.insert(event.key);
   // Owners and dependents of what changed may have work now.
   if (auto it = dependents_.find(uid); it != dependents_.end()) {
@@ -171,6 +177,36 @@ void Controllers::OnEvent(const Event& event) {
   }
   if (options_.simulate && event.type != EventType::kDeleted) {
     due_[Clock::now() + options_.delay].insert(event.key);
+  }
+}
+
+void Controllers::WatchAccounts(const std::string& key, const json& object, bool deleted) {
+  constexpr std::string_view kNamespaces = "/registry/core/namespaces/";
+  constexpr std::string_view kAccounts = "/registry/core/serviceaccounts/";
+  std::string_view view(key);
+  if (view.substr(0, kNamespaces.size()) == kNamespaces) {
+    if (!deleted && MetadataString(object, "deletionTimestamp").empty()) {
+      accounts_pending_.insert(MetadataString(object, "name"));
+    }
+  } else if (deleted && view.substr(0, kAccounts.size()) == kAccounts &&
+             MetadataString(object, "name") == "default") {
+    accounts_pending_.insert(MetadataString(object, "namespace"));
+  }
+}
+
+void Controllers::CreateDefaultAccount(const std::string& ns) {
+  const ResourceType* accounts = registry_.Snapshot()->Find("", "v1", "serviceaccounts");
+  if (accounts == nullptr) return;
+  Result<std::optional<StoredObject>> existing = store_.Get(accounts->Key(ns, "default"));
+  if (!existing.ok() || existing->has_value()) return;
+  Response response = Send(
+      "POST", ResourcePath(*accounts, ns, ""),
+      json{{"apiVersion", "v1"}, {"kind", "ServiceAccount"}, {"metadata", {{"name", "default"}}}});
+  // A namespace that went away or started terminating meanwhile needs no account.
+  if (response.status != 201 && response.status != 409 && response.status != 403 &&
+      response.status != 404) {
+    log::Warn("cannot create the default ServiceAccount",
+              {{"namespace", ns}, {"status", std::to_string(response.status)}});
   }
 }
 

@@ -3,6 +3,7 @@
 // GitOps to be judged against this server:
 //   - the garbage collector (ownerReferences; Background, Foreground and Orphan propagation);
 //   - the namespace controller and event compaction (Api::RunMaintenance);
+//   - the ServiceAccount controller: every namespace gets a "default" ServiceAccount;
 //   - simulated workloads in the spirit of KWOK: Deployments roll ReplicaSets and status
 //     forward after a delay, other kinds get the status a healthy cluster would give them, and
 //     the annotation converge.dev/simulate (fail, hang) makes a workload fail or never finish.
@@ -50,6 +51,9 @@ class Controllers {
   void OnEvent(const Event& event);
   void CollectGarbage(const std::string& key);
   void Reconcile(const std::string& key);
+  // Notes namespaces that need their "default" ServiceAccount (again).
+  void WatchAccounts(const std::string& key, const nlohmann::json& object, bool deleted);
+  void CreateDefaultAccount(const std::string& ns);
 
   // Requests as a controller would send them; return the response.
   Response Send(const std::string& method, const std::string& path, const nlohmann::json& body,
@@ -64,6 +68,7 @@ class Controllers {
   std::unordered_map<std::string, std::string> keys_by_uid_;                    // uid -> key
   std::unordered_map<std::string, std::set<std::string>> dependents_;           // owner uid -> keys
   std::set<std::string> gc_pending_;                                            // keys to look at
+  std::set<std::string> accounts_pending_;                                      // namespaces
   std::map<std::chrono::steady_clock::time_point, std::set<std::string>> due_;  // reconciles
 };
 

@@ -18,12 +18,17 @@ json ResponseKind(const ResourceType& type) {
   return {{"group", type.group}, {"version", type.version}, {"kind", type.kind}};
 }
 
+std::vector<std::string> VerbsOf(const ResourceType& type) {
+  if (type.create_only) return {"create"};
+  return StandardVerbs();
+}
+
 json AggregatedResource(const ResourceType& type) {
   json resource = {{"resource", type.resource},
                    {"responseKind", ResponseKind(type)},
                    {"scope", type.namespaced ? "Namespaced" : "Cluster"},
                    {"singularResource", type.singular},
-                   {"verbs", StandardVerbs()}};
+                   {"verbs", VerbsOf(type)}};
   if (!type.short_names.empty()) resource["shortNames"] = type.short_names;
   if (!type.categories.empty()) resource["categories"] = type.categories;
   json subresources = json::array();
@@ -31,6 +36,13 @@ json AggregatedResource(const ResourceType& type) {
     subresources.push_back({{"subresource", "status"},
                             {"responseKind", ResponseKind(type)},
                             {"verbs", {"get", "patch", "update"}}});
+  }
+  if (type.token_subresource) {
+    subresources.push_back(
+        {{"subresource", "token"},
+         {"responseKind",
+          {{"group", "authentication.k8s.io"}, {"version", "v1"}, {"kind", "TokenRequest"}}},
+         {"verbs", {"create"}}});
   }
   if (type.scale_subresource) {
     subresources.push_back(
@@ -239,7 +251,7 @@ json ResourceList(const Catalog& catalog, const std::string& group, const std::s
                      {"singularName", type->singular},
                      {"namespaced", type->namespaced},
                      {"kind", type->kind},
-                     {"verbs", StandardVerbs()}};
+                     {"verbs", VerbsOf(*type)}};
     if (!type->short_names.empty()) resource["shortNames"] = type->short_names;
     if (!type->categories.empty()) resource["categories"] = type->categories;
     resources.push_back(std::move(resource));
@@ -249,6 +261,15 @@ json ResourceList(const Catalog& catalog, const std::string& group, const std::s
                            {"namespaced", type->namespaced},
                            {"kind", type->kind},
                            {"verbs", {"get", "patch", "update"}}});
+    }
+    if (type->token_subresource) {
+      resources.push_back({{"name", type->resource + "/token"},
+                           {"singularName", ""},
+                           {"namespaced", true},
+                           {"group", "authentication.k8s.io"},
+                           {"version", "v1"},
+                           {"kind", "TokenRequest"},
+                           {"verbs", {"create"}}});
     }
     if (type->scale_subresource) {
       resources.push_back({{"name", type->resource + "/scale"},

@@ -13,6 +13,7 @@
 #include "apiserver/api.h"
 #include "apiserver/defaults.h"
 #include "apiserver/managed_fields.h"
+#include "apiserver/protobuf.h"
 #include "apiserver/schema.h"
 #include "apiserver/strategic_merge.h"
 #include "apiserver/table.h"
@@ -140,6 +141,13 @@ json ObjectHandler::Present(json object) const {
 
 Response ObjectHandler::Handle() {
   const std::string& verb = info_.verb;
+  if (type_.create_only) {
+    if (!info_.name.empty()) return ErrorResponse(ResourceNotFound());
+    return verb == "create" ? Review() : ErrorResponse(MethodNotAllowed());
+  }
+  if (type_.token_subresource && info_.subresource == "token") {
+    return verb == "create" ? CreateToken() : ErrorResponse(MethodNotAllowed());
+  }
   if (!info_.subresource.empty() && info_.subresource != "status") {
     return ErrorResponse(ResourceNotFound());
   }
@@ -239,7 +247,7 @@ Response ObjectHandler::List() {
   int64_t list_revision = 0;
   std::string token = Query(request_, "continue");
   if (!token.empty()) {
-    std::optional<std::string> decoded = Base64Decode(token);
+    std::optional<std::string> decoded = Base64UrlDecode(token);
     json parsed = decoded ? json::parse(*decoded, nullptr, false) : json();
     if (!parsed.is_object() || !parsed.contains("start") || !parsed.contains("rv")) {
       return ErrorResponse(BadRequest("continue key is not valid: invalid continue token"));
@@ -282,7 +290,7 @@ Response ObjectHandler::List() {
     if (!next_key.empty()) {
       json table = json::parse(response.body);
       table["metadata"]["continue"] =
-          Base64Encode(json{{"rv", list_revision}, {"start", next_key}}.dump());
+          Base64UrlEncode(json{{"rv", list_revision}, {"start", next_key}}.dump());
       response.body = kube::EncodeJson(table);
     }
     return response;
@@ -293,19 +301,24 @@ Response ObjectHandler::List() {
                {"items", json::array()}};
   if (!next_key.empty()) {
     list["metadata"]["continue"] =
-        Base64Encode(json{{"rv", list_revision}, {"start", next_key}}.dump());
+        Base64UrlEncode(json{{"rv", list_revision}, {"start", next_key}}.dump());
     if (remaining > 0) list["metadata"]["remainingItemCount"] = remaining;
   }
   for (json& item : items) list["items"].push_back(std::move(item));
   return JsonResponse(200, list);
 }
 
-ApiResult<json> ObjectHandler::DecodeBody() const {
+ApiResult<json> ObjectHandler::ParseBody() const {
   std::string_view content_type = request_.content_type;
+  if (content_type.rfind(kProtobufContentType, 0) == 0) {
+    Result<json> decoded = DecodeProtobufObject(request_.body);
+    if (!decoded.ok()) return BadRequest(decoded.status().message());
+    return std::move(*decoded);
+  }
   bool yaml = content_type.find("yaml") != std::string_view::npos;
   if (!yaml && !content_type.empty() && content_type.find("json") == std::string_view::npos) {
-    // Protobuf bodies (typed clients of kubectl 1.35 send them) are not decoded yet.
-    return UnsupportedMediaType({"application/json", "application/yaml"});
+    return UnsupportedMediaType(
+        {"application/json", "application/yaml", std::string(kProtobufContentType)});
   }
   json body;
   if (yaml) {
@@ -326,6 +339,13 @@ ApiResult<json> ObjectHandler::DecodeBody() const {
         "couldn't get version/kind; json parse error: the request body must be a "
         "JSON object");
   }
+  return body;
+}
+
+ApiResult<json> ObjectHandler::DecodeBody() const {
+  ApiResult<json> parsed = ParseBody();
+  if (!parsed.ok()) return parsed;
+  json body = std::move(*parsed);
   std::string api_version = body.value("apiVersion", "");
   std::string kind = body.value("kind", "");
   if (!api_version.empty() && api_version != type_.GroupVersion()) {

@@ -52,6 +52,9 @@ class ObjectHandler {
   Response Patch();
   Response Delete();
   Response DeleteCollection();
+  // reviews.cc: access and identity reviews, and serviceaccounts/token.
+  Response Review();
+  Response CreateToken();
 
   std::string Key(const std::string& name) const;
   std::string ListPrefix() const;
@@ -59,6 +62,9 @@ class ObjectHandler {
   nlohmann::json Present(nlohmann::json object) const;
   ApiResult<StoredObject> Load(const std::string& name) const;
   ApiResult<ObjectFilter> Filter() const;
+  // The request body as JSON (JSON, YAML or protobuf), any kind.
+  ApiResult<nlohmann::json> ParseBody() const;
+  // The body as an object of this resource type.
   ApiResult<nlohmann::json> DecodeBody() const;
   ApiResult<bool> CheckNamespace(nlohmann::json& object) const;
   ApiResult<bool> CheckNamespaceLifecycle(const std::string& name) const;

@@ -143,8 +143,30 @@ std::vector<ResourceType> BuiltinResources() {
        true},
   };
   std::vector<ResourceType> types;
-  types.reserve(kSpecs.size());
   for (const Spec& spec : kSpecs) types.push_back(FromSpec(spec));
+  for (ResourceType& type : types) type.token_subresource = type.resource == "serviceaccounts";
+  // Reviews answer a POST about the caller and store nothing.
+  static const std::vector<Spec> kReviews = {
+      {"authorization.k8s.io",
+       "v1",
+       "selfsubjectaccessreviews",
+       "SelfSubjectAccessReview",
+       false,
+       {}},
+      {"authorization.k8s.io",
+       "v1",
+       "selfsubjectrulesreviews",
+       "SelfSubjectRulesReview",
+       false,
+       {}},
+      {"authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false, {}},
+  };
+  for (const Spec& spec : kReviews) {
+    ResourceType type = FromSpec(spec);
+    type.create_only = true;
+    type.storage_version = false;
+    types.push_back(std::move(type));
+  }
   return types;
 }
 

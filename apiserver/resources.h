@@ -30,6 +30,10 @@ struct ResourceType {
   bool scale_subresource = false;
   // metadata.generation is maintained (set to 1, bumped on spec changes).
   bool has_generation = false;
+  // A review-style resource that only answers POST and stores nothing (access reviews).
+  bool create_only = false;
+  // serviceaccounts/token.
+  bool token_subresource = false;
   // Built-in kinds: the class of the type model (apiserver/typemodel) describing the object.
   std::string model;
   // Custom resources: the CRD that defines them and the version's openAPIV3Schema.

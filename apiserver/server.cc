@@ -67,7 +67,8 @@ struct Server::State {
   std::string host;
   int port = 0;
   std::string scheme;
-  std::string token;  // empty in insecure mode
+  std::string token;        // empty in insecure mode
+  std::string signing_key;  // ServiceAccount tokens
   Registry registry;
   WatchHub hub;
   std::unique_ptr<Store> store;
@@ -81,15 +82,28 @@ struct Server::State {
     EVP_PKEY_free(key);
   }
 
+  // Who is calling: the admin token, a ServiceAccount token, or nobody (health and version
+  // only). Plain HTTP has no admin token, so callers without a valid ServiceAccount token act as
+  // the admin there.
+  std::optional<UserInfo> Authenticate(const httplib::Request& in) const {
+    std::string header = in.get_header_value("Authorization");
+    if (header.rfind("Bearer ", 0) == 0) {
+      std::string presented = header.substr(7);
+      if (!token.empty() && ConstantTimeEquals(presented, token)) return AdminUser();
+      if (std::optional<UserInfo> account = api->AuthenticateToken(presented)) return account;
+    }
+    if (token.empty()) return AdminUser();
+    if (NeedsNoToken(in.path)) return AnonymousUser();
+    return std::nullopt;
+  }
+
   void Handle(const httplib::Request& in, httplib::Response& out) {
-    if (!token.empty() && !NeedsNoToken(in.path)) {
-      std::string header = in.get_header_value("Authorization");
-      if (header.rfind("Bearer ", 0) != 0 || !ConstantTimeEquals(header.substr(7), token)) {
-        ApiError error = Unauthorized();
-        out.status = 401;
-        out.set_content(kube::EncodeJson(error.ToStatus()), "application/json");
-        return;
-      }
+    std::optional<UserInfo> user = Authenticate(in);
+    if (!user) {
+      ApiError error = Unauthorized();
+      out.status = 401;
+      out.set_content(kube::EncodeJson(error.ToStatus()), "application/json");
+      return;
     }
     Request request;
     request.method = in.method;
@@ -99,6 +113,7 @@ struct Server::State {
     request.accept = in.get_header_value("Accept");
     request.user_agent = in.get_header_value("User-Agent");
     request.body = in.body;
+    request.user = std::move(*user);
     auto started = std::chrono::steady_clock::now();
     Response response = api->Handle(request);
     log::Debug("request",
@@ -207,9 +222,13 @@ Result<std::unique_ptr<Server>> Server::Start(const Options& options) {
   std::string address =
       (state->host.find(':') != std::string::npos ? "[" + state->host + "]" : state->host) + ":" +
       std::to_string(state->port);
-  state->api = std::make_unique<Api>(
-      *state->store, state->registry, state->hub,
-      ApiOptions{.watch_capacity = options.watch_capacity, .server_address = address});
+  Result<std::string> signing_key = LoadOrCreateSigningKey(options.data_dir);
+  if (!signing_key.ok()) return signing_key.status();
+  state->api = std::make_unique<Api>(*state->store, state->registry, state->hub,
+                                     ApiOptions{.watch_capacity = options.watch_capacity,
+                                                .server_address = address,
+                                                .rbac = options.rbac,
+                                                .token_key = *signing_key});
   if (Status s = state->api->Bootstrap(); !s.ok()) return s;
   Credentials kube_credentials;
   std::string ca_pem;

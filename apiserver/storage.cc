@@ -1,9 +1,8 @@
 #include "apiserver/storage.h"
 
-#include <chrono>
-
 #include <sqlite3.h>
 
+#include "base/clock.h"
 #include "kube/kube.h"
 
 namespace converge::apiserver {
@@ -56,12 +55,6 @@ class Statement {
 
 std::string Error(sqlite3* db, const std::string& what) {
   return "storage: " + what + ": " + sqlite3_errmsg(db);
-}
-
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 Result<nlohmann::json> ParseStored(const std::string& text, const std::string& key) {
@@ -258,7 +251,7 @@ Result<StoredObject> Store::Write(const std::string& key, EventType type, nlohma
   log.Bind(2, static_cast<int64_t>(type));
   log.Bind(3, key);
   log.Bind(4, text);
-  log.Bind(5, NowSeconds());
+  log.Bind(5, UnixSeconds());
   Statement meta(db_, "INSERT OR REPLACE INTO meta (name, value) VALUES ('revision', ?)");
   meta.Bind(1, revision);
   if (write.Step() != SQLITE_DONE || log.Step() != SQLITE_DONE || meta.Step() != SQLITE_DONE) {

@@ -1,7 +1,6 @@
 #include "apiserver/table.h"
 
-#include <chrono>
-
+#include "base/clock.h"
 #include "kube/kube.h"
 
 namespace converge::apiserver {
@@ -16,16 +15,10 @@ struct Column {
   const char* description;
 };
 
-int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string Age(const json& object) {
   std::string created = object.value("metadata", json::object()).value("creationTimestamp", "");
   int64_t at = ParseRfc3339(created);
-  return at == 0 ? "<unknown>" : HumanDuration(NowSeconds() - at);
+  return at == 0 ? "<unknown>" : HumanDuration(UnixSeconds() - at);
 }
 
 int64_t IntAt(const json& object, std::initializer_list<const char*> path) {

@@ -145,6 +145,18 @@ std::string RandomToken() {
   return out;
 }
 
+// A random secret kept in `path`, created on first use.
+Result<std::string> LoadOrCreateSecret(const fs::path& path) {
+  if (!fs::exists(path)) {
+    if (Status s = WritePrivate(path, RandomToken() + "\n"); !s.ok()) return s;
+  }
+  std::string secret = ReadText(path);
+  while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back())))
+    secret.pop_back();
+  if (secret.empty()) return Status::Invalid(path.string() + " is empty");
+  return secret;
+}
+
 }  // namespace
 
 Result<Credentials> LoadOrCreateCredentials(const fs::path& dir,
@@ -185,17 +197,18 @@ Result<Credentials> LoadOrCreateCredentials(const fs::path& dir,
   }
   credentials.cert_pem = ReadText(server_cert);
   credentials.key_pem = ReadText(server_key);
-  fs::path token = dir / "token";
-  if (!fs::exists(token)) {
-    if (Status s = WritePrivate(token, RandomToken() + "\n"); !s.ok()) return s;
-  }
-  credentials.token = ReadText(token);
-  while (!credentials.token.empty() &&
-         std::isspace(static_cast<unsigned char>(credentials.token.back()))) {
-    credentials.token.pop_back();
-  }
-  if (credentials.token.empty()) return Status::Invalid(token.string() + " is empty");
+  Result<std::string> token = LoadOrCreateSecret(dir / "token");
+  if (!token.ok()) return token.status();
+  credentials.token = std::move(*token);
   return credentials;
+}
+
+Result<std::string> LoadOrCreateSigningKey(const fs::path& dir) {
+  std::error_code error;
+  fs::create_directories(dir / "pki", error);
+  if (error)
+    return Status::Unavailable("cannot create " + (dir / "pki").string() + ": " + error.message());
+  return LoadOrCreateSecret(dir / "pki/sa.key");
 }
 
 Status WriteKubeconfig(const fs::path& path, const std::string& server, const std::string& ca_pem,

@@ -23,6 +23,9 @@ struct Credentials {
 Result<Credentials> LoadOrCreateCredentials(const std::filesystem::path& dir,
                                             const std::vector<std::string>& hosts);
 
+// DIR/pki/sa.key, the secret that signs ServiceAccount tokens, created on first use.
+Result<std::string> LoadOrCreateSigningKey(const std::filesystem::path& dir);
+
 // Writes a kubeconfig for `server` (https://... with the CA, or http://...) and the token.
 Status WriteKubeconfig(const std::filesystem::path& path, const std::string& server,
                        const std::string& ca_pem, const std::string& token);

@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <ostream>
 #include <thread>
@@ -36,6 +38,10 @@ std::vector<FlagSpec> ApiserverFlags() {
        .value_name = "N",
        .help = "undelivered events after which a slow watch is closed",
        .default_value = "1000"},
+      {.name = "authorization",
+       .value_name = "MODE",
+       .help = "AlwaysAllow (every authenticated caller may do everything) or RBAC",
+       .default_value = "AlwaysAllow"},
       {.name = "help", .short_name = 'h', .type = FlagType::kBool, .help = "show this help"},
   };
   for (FlagSpec& spec : LoggingFlags()) flags.push_back(std::move(spec));
@@ -83,6 +89,15 @@ int RunApiserver(std::span<const std::string> args, Streams streams) {
   if (!capacity.ok() || *capacity == 0) {
     return Fail(streams, Status::Invalid("--watch-capacity must be a positive integer"), 2);
   }
+  std::string authorization = flags->String("authorization");
+  std::transform(authorization.begin(), authorization.end(), authorization.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (authorization != "alwaysallow" && authorization != "rbac") {
+    return Fail(streams,
+                Status::Invalid("--authorization must be AlwaysAllow or RBAC, not \"" +
+                                flags->String("authorization") + "\""),
+                2);
+  }
   Result<std::unique_ptr<apiserver::Server>> server =
       apiserver::Server::Start({.data_dir = flags->String("data-dir"),
                                 .listen = flags->String("listen"),
@@ -90,7 +105,8 @@ int RunApiserver(std::span<const std::string> args, Streams streams) {
                                 .event_retention_seconds = *retention,
                                 .watch_capacity = static_cast<size_t>(*capacity),
                                 .simulate = !flags->Bool("no-simulate"),
-                                .simulate_delay_ms = *delay});
+                                .simulate_delay_ms = *delay,
+                                .rbac = authorization == "rbac"});
   if (!server.ok()) return Fail(streams, server.status());
   streams.out << "converge apiserver serving on " << (*server)->url() << "\n"
               << "kubeconfig: " << (*server)->kubeconfig().string() << "\n"

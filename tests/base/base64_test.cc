@@ -23,6 +23,16 @@ TEST(Base64Test, Rfc4648Vectors) {
   }
 }
 
+// RFC 4648 section 5: '-' and '_' replace '+' and '/'; RawURLEncoding drops the padding.
+TEST(Base64Test, UrlAlphabetWithoutPadding) {
+  EXPECT_EQ(Base64UrlEncode("f"), "Zg");
+  EXPECT_EQ(Base64UrlEncode("foo"), "Zm9v");
+  EXPECT_EQ(Base64UrlEncode(std::string("\xfb\xff", 2)), "-_8");
+  EXPECT_EQ(Base64UrlDecode("-_8"), std::string("\xfb\xff", 2));
+  EXPECT_EQ(Base64UrlDecode("Zm8"), "fo");
+  EXPECT_EQ(Base64UrlDecode("+/8="), std::nullopt);
+}
+
 TEST(Base64Test, SkipsLineBreaksAndRefusesGarbage) {
   EXPECT_EQ(Base64Decode("Zm9v\nYmFy"), std::optional<std::string>("foobar"));
   EXPECT_EQ(Base64Decode("Zm9v!"), std::nullopt);
