@@ -14,6 +14,7 @@
 #include "apiserver/defaults.h"
 #include "apiserver/managed_fields.h"
 #include "apiserver/protobuf.h"
+#include "apiserver/scale.h"
 #include "apiserver/schema.h"
 #include "apiserver/strategic_merge.h"
 #include "apiserver/table.h"
@@ -148,8 +149,13 @@ Response ObjectHandler::Handle() {
   if (type_.token_subresource && info_.subresource == "token") {
     return verb == "create" ? CreateToken() : ErrorResponse(MethodNotAllowed());
   }
-  if (!info_.subresource.empty() && info_.subresource != "status") {
+  bool scale = info_.subresource == "scale";
+  if (!info_.subresource.empty() && info_.subresource != "status" && !scale) {
     return ErrorResponse(ResourceNotFound());
+  }
+  if (scale &&
+      (!type_.scale_subresource || (verb != "get" && verb != "update" && verb != "patch"))) {
+    return ErrorResponse(type_.scale_subresource ? MethodNotAllowed() : ResourceNotFound());
   }
   if (info_.subresource == "status" && !type_.status_subresource) {
     return ErrorResponse(ResourceNotFound());
@@ -178,6 +184,7 @@ ApiResult<StoredObject> ObjectHandler::Load(const std::string& name) const {
 Response ObjectHandler::Get() {
   ApiResult<StoredObject> stored = Load(info_.name);
   if (!stored.ok()) return ErrorResponse(stored.error());
+  if (info_.subresource == "scale") return JsonResponse(200, ScaleOf(type_, stored->object));
   if (WantsTable(request_.accept)) {
     return TableResponse(type_, {Present(stored->object)}, std::to_string(stored->revision));
   }
@@ -544,6 +551,15 @@ void ObjectHandler::AfterWrite(const json& object) {
 }
 
 Response ObjectHandler::Update() {
+  if (info_.subresource == "scale") {
+    ApiResult<json> scale = ParseBody();
+    if (!scale.ok()) return ErrorResponse(scale.error());
+    ApiResult<StoredObject> current = Load(info_.name);
+    if (!current.ok()) return ErrorResponse(current.error());
+    ApiResult<json> scaled = WithScale(type_, std::move(current->object), *scale);
+    if (!scaled.ok()) return ErrorResponse(scaled.error());
+    return AsScale(ApplyUpdate(std::move(*scaled), Write::kUpdate));
+  }
   ApiResult<json> body = DecodeBody();
   if (!body.ok()) return ErrorResponse(body.error());
   ApiResult<DecodeOutcome> decoded =
@@ -687,7 +703,8 @@ Response ObjectHandler::Patch() {
   bool merge = content_type == "application/merge-patch+json";
   bool json_patch = content_type == "application/json-patch+json";
   bool strategic = content_type == "application/strategic-merge-patch+json" && !type_.custom();
-  if (content_type == "application/apply-patch+yaml") return Apply();
+  bool scale = info_.subresource == "scale";
+  if (content_type == "application/apply-patch+yaml" && !scale) return Apply();
   if (!merge && !json_patch && !strategic) {
     std::vector<std::string> accepted = {"application/json-patch+json",
                                          "application/merge-patch+json",
@@ -704,12 +721,16 @@ Response ObjectHandler::Patch() {
   for (int attempt = 0; attempt < kPatchRetries; ++attempt) {
     ApiResult<StoredObject> current = Load(info_.name);
     if (!current.ok()) return ErrorResponse(current.error());
+    Metadata(current->object)["resourceVersion"] = std::to_string(current->revision);
+    // A patch to /scale applies to the Scale view; a Scale has no lists, so a strategic merge
+    // patch is a merge patch there.
+    const json target = scale ? ScaleOf(type_, current->object) : current->object;
     json patched;
     try {
       if (json_patch) {
-        patched = current->object.patch(patch);
-      } else if (merge) {
-        patched = current->object;
+        patched = target.patch(patch);
+      } else if (merge || scale) {
+        patched = target;
         patched.merge_patch(patch);
       } else {
         Result<json> result = StrategicMergePatch(current->object, patch, Schema::For(type_));
@@ -722,6 +743,11 @@ Response ObjectHandler::Patch() {
       if (close != std::string::npos) message.erase(0, close + 2);
       return ErrorResponse(Invalid(type_, info_.name, {{"FieldValueInvalid", message, ""}}));
     }
+    if (scale) {
+      ApiResult<json> scaled = WithScale(type_, current->object, patched);
+      if (!scaled.ok()) return ErrorResponse(scaled.error());
+      patched = std::move(*scaled);
+    }
     // resourceVersion in the patch is a precondition; otherwise the patch applies to what was
     // read, and a concurrent write makes us read again.
     std::string wanted = MetaString(patched, "resourceVersion");
@@ -733,9 +759,19 @@ Response ObjectHandler::Patch() {
     Response response = ApplyUpdate(std::move(patched), Write::kPatch);
     if (response.status == 409 && !precondition) continue;
     AddWarnings(response, decoded->warnings);
+    if (scale) return AsScale(std::move(response));
     return response;
   }
   return ErrorResponse(StaleResourceVersion(type_, info_.name));
+}
+
+Response ObjectHandler::AsScale(Response response) const {
+  if (response.status != 200) return response;
+  json object = json::parse(response.body, nullptr, false);
+  if (object.is_discarded()) return response;
+  Response scale = JsonResponse(200, ScaleOf(type_, object));
+  scale.headers = std::move(response.headers);
+  return scale;
 }
 
 std::string ObjectHandler::Manager() const {

@@ -75,6 +75,8 @@ class ObjectHandler {
   // The update path of PUT, PATCH and apply: `object` is the complete desired object.
   Response ApplyUpdate(nlohmann::json object, Write write);
   std::string Manager() const;
+  // A successful write's response, shown as the Scale of the object (the /scale subresource).
+  Response AsScale(Response response) const;
   Response CreateObject(nlohmann::json object, bool from_apply);
   bool HoldsNamespaceFinalizer(const nlohmann::json& object) const;
   ApiError StorageError(const Status& status, const std::string& name) const;

@@ -278,6 +278,7 @@ Status Registry::AddCrd(const nlohmann::json& crd) {
     }
     type.status_subresource = subresources != nullptr && subresources->contains("status");
     type.scale_subresource = subresources != nullptr && subresources->contains("scale");
+    if (type.scale_subresource) type.scale_paths = (*subresources)["scale"];
     type.has_generation = true;
     type.crd_name = name;
     if (version.contains("schema") && version["schema"].contains("openAPIV3Schema")) {

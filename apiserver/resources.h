@@ -28,6 +28,9 @@ struct ResourceType {
   std::vector<std::string> categories;
   bool status_subresource = false;
   bool scale_subresource = false;
+  // Custom resources: the CRD's subresources.scale (specReplicasPath, statusReplicasPath,
+  // labelSelectorPath). Built-in kinds use .spec.replicas, .status.replicas and .spec.selector.
+  nlohmann::json scale_paths;
   // metadata.generation is maintained (set to 1, bumped on spec changes).
   bool has_generation = false;
   // A review-style resource that only answers POST and stores nothing (access reviews).

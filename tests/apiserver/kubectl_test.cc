@@ -303,5 +303,88 @@ TEST(KubectlTest, RequestsWithoutTheTokenAreUnauthorized) {
       << anonymous.err;
 }
 
+// kubectl scale goes through /scale (autoscaling/v1 Scale), which owns spec.replicas as its own
+// managedFields entry, as on a cluster.
+TEST(KubectlTest, ScaleGoesThroughTheScaleSubresource) {
+  ApiServer server;
+  std::string guestbook = (testing::CorpusDir() / "gitops/argocd-example-apps/guestbook").string();
+  ASSERT_EQ(server.Kubectl({"apply", "-f", guestbook}).exit_code, 0);
+  ProcessResult scaled = server.Kubectl({"scale", "deploy", "guestbook-ui", "--replicas=3"});
+  ASSERT_EQ(scaled.exit_code, 0) << scaled.err;
+  EXPECT_NE(scaled.out.find("deployment.apps/guestbook-ui scaled"), std::string::npos);
+
+  ProcessResult raw = server.Kubectl(
+      {"get", "--raw", "/apis/apps/v1/namespaces/default/deployments/guestbook-ui/scale"});
+  ASSERT_EQ(raw.exit_code, 0) << raw.err;
+  json scale = json::parse(raw.out);
+  EXPECT_EQ(scale["kind"], "Scale");
+  EXPECT_EQ(scale["apiVersion"], "autoscaling/v1");
+  EXPECT_EQ(scale["spec"]["replicas"], 3);
+  EXPECT_EQ(scale["status"]["selector"], "app=guestbook-ui");
+
+  ProcessResult deploy =
+      server.Kubectl({"get", "deploy", "guestbook-ui", "-o", "json", "--show-managed-fields"});
+  json object = json::parse(deploy.out);
+  EXPECT_EQ(object["spec"]["replicas"], 3);
+  bool scale_entry = false;
+  for (const json& entry : object["metadata"]["managedFields"]) {
+    if (entry.value("subresource", "") == "scale") {
+      scale_entry = true;
+      EXPECT_EQ(entry["fieldsV1"], json({{"f:spec", {{"f:replicas", json::object()}}}}));
+    } else {
+      EXPECT_FALSE(entry["fieldsV1"].value("f:spec", json::object()).contains("f:replicas"))
+          << entry.dump();
+    }
+  }
+  EXPECT_TRUE(scale_entry) << deploy.out;
+
+  ProcessResult negative = server.Kubectl({"patch", "deploy", "guestbook-ui", "--subresource=scale",
+                                           "--type=merge", "-p", R"({"spec":{"replicas":-2}})"});
+  EXPECT_NE(negative.exit_code, 0);
+  EXPECT_NE(
+      negative.err.find("spec.replicas: Invalid value: -2: must be greater than or equal to 0"),
+      std::string::npos)
+      << negative.err;
+}
+
+// A custom resource scales through the paths its CRD names (subresources.scale).
+TEST(KubectlTest, ScaleFollowsTheCrdScalePaths) {
+  ApiServer server;
+  Create(server, "crd.yaml", R"(apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources:
+      status: {}
+      scale: {specReplicasPath: .spec.size, statusReplicasPath: .status.size,
+              labelSelectorPath: .status.selector}
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+)");
+  ProcessResult established = server.Kubectl(
+      {"wait", "--for=condition=Established", "crd/widgets.example.com", "--timeout=20s"});
+  ASSERT_EQ(established.exit_code, 0) << established.err;
+  Create(server, "widget.yaml",
+         "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {size: 1}\n");
+  ProcessResult scaled = server.Kubectl({"scale", "widget", "w", "--replicas=4"});
+  ASSERT_EQ(scaled.exit_code, 0) << scaled.err;
+  ProcessResult size = server.Kubectl({"get", "widget", "w", "-o", "jsonpath={.spec.size}"});
+  EXPECT_EQ(size.out, "4") << size.err;
+  ProcessResult raw =
+      server.Kubectl({"get", "--raw", "/apis/example.com/v1/namespaces/default/widgets/w/scale"});
+  ASSERT_EQ(raw.exit_code, 0) << raw.err;
+  EXPECT_EQ(json::parse(raw.out)["spec"]["replicas"], 4);
+  EXPECT_EQ(json::parse(raw.out)["status"]["replicas"], 0);
+}
+
 }  // namespace
 }  // namespace converge
