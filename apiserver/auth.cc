@@ -53,7 +53,6 @@ bool ResourceMatches(const json& resources, const Attributes& attributes) {
     std::string rule = item.get<std::string>();
     if (rule == "*" || rule == combined) return true;
     if (!attributes.subresource.empty() && rule == "*/" + attributes.subresource) return true;
-    if (!attributes.subresource.empty() && rule == attributes.resource + "/*") return true;
   }
   return false;
 }
@@ -77,7 +76,9 @@ bool RuleAllows(const json& rule, const Attributes& attributes) {
   if (!Contains(rule.value("apiGroups", json::array()), attributes.group)) return false;
   if (!ResourceMatches(rule.value("resources", json::array()), attributes)) return false;
   const json& names = rule.value("resourceNames", json::array());
-  return names.empty() || (!attributes.name.empty() && Contains(names, attributes.name));
+  // Names match exactly; "*" is not a wildcard here.
+  return names.empty() || std::any_of(names.begin(), names.end(),
+                                      [&](const json& name) { return name == attributes.name; });
 }
 
 std::optional<json> Load(const Store& store, const std::string& key) {
