@@ -185,17 +185,52 @@ Status Api::Bootstrap() {
       log::Warn("stored CRD cannot be served", {{"key", crd.key}, {"error", s.message()}});
     }
   }
+  // What every cluster starts with: its namespaces, and the cluster-admin role held by
+  // system:masters that installers (Flux, many charts) bind their controllers to.
+  json bootstrap_labels = {{"kubernetes.io/bootstrapping", "rbac-defaults"}};
+  json bootstrap_annotations = {{"rbac.authorization.kubernetes.io/autoupdate", "true"}};
+  std::vector<std::pair<std::string, json>> objects;
   for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
+    objects.emplace_back(
+        "/api/v1/namespaces",
+        json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}});
+  }
+  objects.emplace_back("/apis/rbac.authorization.k8s.io/v1/clusterroles",
+                       json{{"apiVersion", "rbac.authorization.k8s.io/v1"},
+                            {"kind", "ClusterRole"},
+                            {"metadata",
+                             {{"name", "cluster-admin"},
+                              {"labels", bootstrap_labels},
+                              {"annotations", bootstrap_annotations}}},
+                            {"rules",
+                             {{{"apiGroups", {"*"}}, {"resources", {"*"}}, {"verbs", {"*"}}},
+                              {{"nonResourceURLs", {"*"}}, {"verbs", {"*"}}}}}});
+  objects.emplace_back("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+                       json{{"apiVersion", "rbac.authorization.k8s.io/v1"},
+                            {"kind", "ClusterRoleBinding"},
+                            {"metadata",
+                             {{"name", "cluster-admin"},
+                              {"labels", bootstrap_labels},
+                              {"annotations", bootstrap_annotations}}},
+                            {"roleRef",
+                             {{"apiGroup", "rbac.authorization.k8s.io"},
+                              {"kind", "ClusterRole"},
+                              {"name", "cluster-admin"}}},
+                            {"subjects",
+                             {{{"apiGroup", "rbac.authorization.k8s.io"},
+                               {"kind", "Group"},
+                               {"name", "system:masters"}}}}});
+  for (const auto& [path, object] : objects) {
     Request request;
     request.method = "POST";
-    request.path = "/api/v1/namespaces";
+    request.path = path;
     request.content_type = "application/json";
     request.user = AdminUser();
-    request.body =
-        json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}}.dump();
+    request.body = object.dump();
     Response response = Handle(request);
     if (response.status != 201 && response.status != 409) {
-      return Status::Internal("cannot create namespace " + std::string(name) + ": " +
+      return Status::Internal("cannot create " + object.value("kind", "") + "/" +
+                              std::string(kube::StringAt(object, {"metadata", "name"})) + ": " +
                               response.body);
     }
   }

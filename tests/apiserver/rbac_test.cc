@@ -172,6 +172,20 @@ TEST_F(RbacTest, ClusterRolesGrantEverywhereOrInOneNamespace) {
   EXPECT_NE(default_list.out.find("configmaps"), std::string::npos) << default_list.out;
 }
 
+// Every cluster has cluster-admin, held by system:masters; installers bind controllers to it.
+TEST_F(RbacTest, ClusterAdminExistsAndGrantsEverything) {
+  ProcessResult role =
+      server_.Kubectl({"get", "clusterrolebinding", "cluster-admin", "-o", "json"});
+  ASSERT_EQ(role.exit_code, 0) << role.err;
+  EXPECT_EQ(json::parse(role.out)["subjects"][0]["name"], "system:masters");
+  EXPECT_EQ(Trim(As(server_, token_, {"auth", "can-i", "delete", "nodes"}).out), "no");
+  MustRun(server_, {"create", "clusterrolebinding", "robot-admin", "--clusterrole=cluster-admin",
+                    "--serviceaccount=default:robot"});
+  EXPECT_EQ(Trim(As(server_, token_, {"auth", "can-i", "delete", "nodes"}).out), "yes");
+  EXPECT_EQ(Trim(As(server_, token_, {"auth", "can-i", "get", "/metrics"}).out), "yes");
+  EXPECT_EQ(As(server_, token_, {"create", "namespace", "robot-made"}).exit_code, 0);
+}
+
 TEST_F(RbacTest, TokensNameTheirAccountAndDieWithIt) {
   ProcessResult whoami = As(server_, token_, {"auth", "whoami", "-o", "json"});
   ASSERT_EQ(whoami.exit_code, 0) << whoami.err;
