@@ -1,7 +1,5 @@
 #include "apiserver/api.h"
 
-#include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <ctime>
 
@@ -9,6 +7,7 @@
 #include "apiserver/objects.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "kube/kube.h"
 
 namespace converge::apiserver {
@@ -100,9 +99,7 @@ std::optional<Response> Api::Deny(const RequestInfo& info, const Request& reques
   } else {
     attributes.resource_request = false;
     attributes.path = request.path;
-    attributes.verb = request.method;
-    std::transform(attributes.verb.begin(), attributes.verb.end(), attributes.verb.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    attributes.verb = AsciiLower(request.method);
   }
   if (Authorize(store_, request.user, attributes)) return std::nullopt;
   log::Debug("request denied", {{"user", request.user.name}, {"path", request.path}});

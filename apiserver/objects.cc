@@ -21,6 +21,7 @@
 #include "apiserver/validation.h"
 #include "base/base64.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "kube/kube.h"
 
 namespace converge::apiserver {
@@ -514,9 +515,7 @@ ApiResult<bool> ObjectHandler::PrepareCrd(json& crd) const {
   }
   json names = spec.value("names", json::object());
   if (!names.contains("singular")) {
-    std::string singular = names.value("kind", "");
-    std::transform(singular.begin(), singular.end(), singular.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string singular = AsciiLower(names.value("kind", ""));
     names["singular"] = singular;
   }
   if (!names.contains("listKind")) names["listKind"] = names.value("kind", "") + "List";

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "base/strings.h"
 #include "kube/kube.h"
 
 namespace converge::apiserver {
@@ -28,19 +29,13 @@ std::string ModelClass(const Spec& spec) {
   return version + spec.kind;
 }
 
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 ResourceType FromSpec(const Spec& spec) {
   ResourceType type;
   type.group = spec.group;
   type.version = spec.version;
   type.resource = spec.resource;
   type.kind = spec.kind;
-  type.singular = Lower(spec.kind);
+  type.singular = AsciiLower(spec.kind);
   type.list_kind = type.kind + "List";
   type.namespaced = spec.namespaced;
   type.short_names = spec.short_names;
@@ -259,7 +254,7 @@ Status Registry::AddCrd(const nlohmann::json& crd) {
     type.resource = plural;
     type.kind = kind;
     type.singular = StringAt(spec, {"names", "singular"});
-    if (type.singular.empty()) type.singular = Lower(kind);
+    if (type.singular.empty()) type.singular = AsciiLower(kind);
     type.list_kind = StringAt(spec, {"names", "listKind"});
     if (type.list_kind.empty()) type.list_kind = kind + "List";
     type.namespaced = spec.value("scope", "Namespaced") != "Cluster";

@@ -2,7 +2,6 @@
 
 #include <fstream>
 #include <memory>
-#include <sstream>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -12,6 +11,8 @@
 #include <sys/stat.h>
 
 #include "base/base64.h"
+#include "base/file.h"
+#include "base/strings.h"
 
 namespace converge::apiserver {
 namespace {
@@ -22,13 +23,6 @@ using Key = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
 using Cert = std::unique_ptr<X509, decltype(&X509_free)>;
 
 constexpr long kValiditySeconds = 10L * 365 * 24 * 3600;
-
-std::string ReadText(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 Status WritePrivate(const fs::path& path, const std::string& text) {
   fs::path temp = path;
@@ -150,9 +144,7 @@ Result<std::string> LoadOrCreateSecret(const fs::path& path) {
   if (!fs::exists(path)) {
     if (Status s = WritePrivate(path, RandomToken() + "\n"); !s.ok()) return s;
   }
-  std::string secret = ReadText(path);
-  while (!secret.empty() && std::isspace(static_cast<unsigned char>(secret.back())))
-    secret.pop_back();
+  std::string secret = TrimRight(ReadFile(path).value_or(""));
   if (secret.empty()) return Status::Invalid(path.string() + " is empty");
   return secret;
 }
@@ -178,9 +170,9 @@ Result<Credentials> LoadOrCreateCredentials(const fs::path& dir,
     if (Status s = WritePrivate(ca_cert, CertPem(cert.get())); !s.ok()) return s;
     fs::remove(server_cert, error);
   }
-  credentials.ca_pem = ReadText(ca_cert);
+  credentials.ca_pem = ReadFile(ca_cert).value_or("");
   if (!fs::exists(server_cert) || !fs::exists(server_key)) {
-    Key ca_private = ParseKey(ReadText(ca_key));
+    Key ca_private = ParseKey(ReadFile(ca_key).value_or(""));
     Cert ca = ParseCert(credentials.ca_pem);
     if (!ca_private || !ca)
       return Status::Invalid("the CA in " + (dir / "pki").string() + " is unreadable");
@@ -195,8 +187,8 @@ Result<Credentials> LoadOrCreateCredentials(const fs::path& dir,
     if (Status s = WritePrivate(server_key, KeyPem(key.get())); !s.ok()) return s;
     if (Status s = WritePrivate(server_cert, CertPem(cert.get())); !s.ok()) return s;
   }
-  credentials.cert_pem = ReadText(server_cert);
-  credentials.key_pem = ReadText(server_key);
+  credentials.cert_pem = ReadFile(server_cert).value_or("");
+  credentials.key_pem = ReadFile(server_key).value_or("");
   Result<std::string> token = LoadOrCreateSecret(dir / "token");
   if (!token.ok()) return token.status();
   credentials.token = std::move(*token);

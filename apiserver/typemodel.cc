@@ -7,6 +7,7 @@
 
 #include "apiserver/patch_hints.h"
 #include "base/base64.h"
+#include "base/strings.h"
 #include "kube/kube.h"
 
 extern "C" const char converge_typemodel_begin[];
@@ -78,8 +79,7 @@ std::pair<std::string, std::string> SplitClass(const std::string& model_class) {
     }
   }
   if (v + 1 >= model_class.size()) return {"", model_class};
-  std::string prefix = model_class.substr(0, v);
-  for (char& c : prefix) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string prefix = AsciiLower(model_class.substr(0, v));
   std::string version = model_class.substr(v, end - v);
   version[0] = 'v';
   return {prefix.empty() ? version : prefix + "." + version, model_class.substr(end)};

@@ -9,17 +9,12 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "base/strings.h"
+
 namespace converge::log {
 namespace {
 
 constexpr std::string_view kRedacted = "REDACTED";
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 spdlog::level::level_enum ToSpdlog(Level level) {
   switch (level) {
@@ -213,7 +208,7 @@ bool IsSensitiveKey(std::string_view key) {
   static constexpr std::array<std::string_view, 9> kWords = {
       "password",      "passwd", "token",   "secret", "credential",
       "authorization", "apikey", "api_key", "private"};
-  std::string lower = Lower(key);
+  std::string lower = AsciiLower(key);
   return std::any_of(kWords.begin(), kWords.end(),
                      [&](std::string_view word) { return lower.find(word) != std::string::npos; });
 }

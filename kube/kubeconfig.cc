@@ -1,13 +1,13 @@
 #include "kube/kubeconfig.h"
 
 #include <cstdlib>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "base/base64.h"
+#include "base/file.h"
+#include "base/strings.h"
 #include "kube/kube.h"
 
 namespace converge::kube {
@@ -15,14 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-std::optional<std::string> ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // A named entry of one of the three lists, with the file it came from.
 struct Entry {
@@ -244,15 +236,13 @@ Result<ClientConfig> InClusterConfig(const fs::path& account_dir) {
   config.token_file = (account_dir / "token").string();
   std::optional<std::string> token = ReadFile(account_dir / "token");
   if (!token) return Status::Invalid("in-cluster: " + config.token_file + " cannot be read");
-  while (!token->empty() && (token->back() == '\n' || token->back() == '\r')) token->pop_back();
-  config.token = std::move(*token);
+  config.token = TrimRight(*token);
   std::optional<std::string> ca = ReadFile(account_dir / "ca.crt");
   if (!ca)
     return Status::Invalid("in-cluster: " + (account_dir / "ca.crt").string() + " cannot be read");
   config.ca_pem = std::move(*ca);
   if (std::optional<std::string> ns = ReadFile(account_dir / "namespace")) {
-    while (!ns->empty() && std::isspace(static_cast<unsigned char>(ns->back()))) ns->pop_back();
-    if (!ns->empty()) config.ns = *ns;
+    if (std::string name = TrimRight(*ns); !name.empty()) config.ns = name;
   }
   return config;
 }

@@ -1,10 +1,9 @@
-#include <algorithm>
-#include <cctype>
 #include <csignal>
 #include <ostream>
 #include <thread>
 
 #include "apiserver/apiserver.h"
+#include "base/strings.h"
 #include "operator/cli/commands.h"
 
 namespace converge::cli {
@@ -89,9 +88,7 @@ int RunApiserver(std::span<const std::string> args, Streams streams) {
   if (!capacity.ok() || *capacity == 0) {
     return Fail(streams, Status::Invalid("--watch-capacity must be a positive integer"), 2);
   }
-  std::string authorization = flags->String("authorization");
-  std::transform(authorization.begin(), authorization.end(), authorization.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string authorization = AsciiLower(flags->String("authorization"));
   if (authorization != "alwaysallow" && authorization != "rbac") {
     return Fail(streams,
                 Status::Invalid("--authorization must be AlwaysAllow or RBAC, not \"" +

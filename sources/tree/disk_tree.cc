@@ -1,8 +1,7 @@
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 
+#include "base/file.h"
 #include "sources/tree/tree.h"
 
 namespace converge::sources::tree {
@@ -50,13 +49,9 @@ class DiskTree final : public FileTree {
     if (fs::is_directory(*real, error)) {
       return Status::Invalid(Describe(path) + ": is a directory");
     }
-    std::ifstream in(*real, std::ios::binary);
-    if (!in) {
-      return Status::Internal(Describe(path) + ": cannot be read");
-    }
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    return std::move(buffer).str();
+    std::optional<std::string> text = ReadFile(*real);
+    if (!text) return Status::Internal(Describe(path) + ": cannot be read");
+    return std::move(*text);
   }
 
   Result<EntryType> Stat(std::string_view path) const override {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/strings.h"
 #include "kube/kube.h"
 #include "tests/support/support.h"
 
@@ -16,11 +17,6 @@ using testing::ProcessResult;
 
 constexpr const char* kRobot = "system:serviceaccount:default:robot";
 
-std::string Trim(std::string text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
-  return text;
-}
-
 void MustRun(const ApiServer& server, std::vector<std::string> args) {
   ProcessResult run = server.Kubectl(std::move(args));
   ASSERT_EQ(run.exit_code, 0) << run.err;
@@ -29,7 +25,7 @@ void MustRun(const ApiServer& server, std::vector<std::string> args) {
 std::string TokenFor(const ApiServer& server, const std::string& account) {
   ProcessResult run = server.Kubectl({"create", "token", account});
   EXPECT_EQ(run.exit_code, 0) << run.err;
-  return Trim(run.out);
+  return TrimRight(run.out);
 }
 
 // kubectl --token TOKEN ARGS: the kubeconfig's server and CA, the account's identity.
@@ -129,7 +125,7 @@ TEST_F(RbacTest, AServiceAccountCanDoExactlyWhatItsRoleAllows) {
     std::vector<std::string> can_i = {"auth", "can-i"};
     can_i.insert(can_i.end(), check.can_i.begin(), check.can_i.end());
     ProcessResult answer = As(server_, token_, can_i);
-    EXPECT_EQ(Trim(answer.out), check.allowed ? "yes" : "no") << answer.err;
+    EXPECT_EQ(TrimRight(answer.out), check.allowed ? "yes" : "no") << answer.err;
     EXPECT_EQ(answer.exit_code, check.allowed ? 0 : 1);
     ProcessResult call = As(server_, token_, check.call);
     EXPECT_EQ(call.exit_code == 0, check.allowed) << call.out << call.err;
@@ -144,9 +140,9 @@ TEST_F(RbacTest, AServiceAccountCanDoExactlyWhatItsRoleAllows) {
   // Subresource rules: deployments/status is granted, deployments is not.
   ProcessResult status =
       As(server_, token_, {"auth", "can-i", "get", "deployments", "--subresource=status"});
-  EXPECT_EQ(Trim(status.out), "yes") << status.err;
+  EXPECT_EQ(TrimRight(status.out), "yes") << status.err;
   ProcessResult whole = As(server_, token_, {"auth", "can-i", "get", "deployments"});
-  EXPECT_EQ(Trim(whole.out), "no") << whole.err;
+  EXPECT_EQ(TrimRight(whole.out), "no") << whole.err;
 }
 
 TEST_F(RbacTest, ClusterRolesGrantEverywhereOrInOneNamespace) {
@@ -178,11 +174,11 @@ TEST_F(RbacTest, ClusterAdminExistsAndGrantsEverything) {
       server_.Kubectl({"get", "clusterrolebinding", "cluster-admin", "-o", "json"});
   ASSERT_EQ(role.exit_code, 0) << role.err;
   EXPECT_EQ(json::parse(role.out)["subjects"][0]["name"], "system:masters");
-  EXPECT_EQ(Trim(As(server_, token_, {"auth", "can-i", "delete", "nodes"}).out), "no");
+  EXPECT_EQ(TrimRight(As(server_, token_, {"auth", "can-i", "delete", "nodes"}).out), "no");
   MustRun(server_, {"create", "clusterrolebinding", "robot-admin", "--clusterrole=cluster-admin",
                     "--serviceaccount=default:robot"});
-  EXPECT_EQ(Trim(As(server_, token_, {"auth", "can-i", "delete", "nodes"}).out), "yes");
-  EXPECT_EQ(Trim(As(server_, token_, {"auth", "can-i", "get", "/metrics"}).out), "yes");
+  EXPECT_EQ(TrimRight(As(server_, token_, {"auth", "can-i", "delete", "nodes"}).out), "yes");
+  EXPECT_EQ(TrimRight(As(server_, token_, {"auth", "can-i", "get", "/metrics"}).out), "yes");
   EXPECT_EQ(As(server_, token_, {"create", "namespace", "robot-made"}).exit_code, 0);
 }
 
@@ -223,7 +219,7 @@ TEST(ApiServerAuthTest, WithoutRbacEveryAccountMayDoEverything) {
   MustRun(server, {"create", "serviceaccount", "robot"});
   std::string token = TokenFor(server, "robot");
   ProcessResult answer = As(server, token, {"auth", "can-i", "create", "deployments.apps"});
-  EXPECT_EQ(Trim(answer.out), "yes") << answer.err;
+  EXPECT_EQ(TrimRight(answer.out), "yes") << answer.err;
   EXPECT_EQ(As(server, token, {"create", "configmap", "made-by-robot"}).exit_code, 0);
   ProcessResult listed = As(server, token, {"auth", "can-i", "--list"});
   EXPECT_NE(listed.out.find("*.*"), std::string::npos) << listed.out;

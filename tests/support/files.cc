@@ -1,11 +1,11 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
-#include <sstream>
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "tests/support/support.h"
 
 namespace converge::testing {
@@ -39,12 +39,7 @@ fs::path TempDir::Write(std::string_view relative, std::string_view content) con
   return file;
 }
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
+std::string ReadFile(const fs::path& path) { return converge::ReadFile(path).value_or(""); }
 
 fs::path SourceDir() {
   if (const char* dir = std::getenv("CONVERGE_SOURCE_DIR")) return dir;
