@@ -7,6 +7,8 @@
 #include <httplib.h>
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include "apiserver/api.h"
 #include "apiserver/apiserver.h"
@@ -49,6 +51,41 @@ X509* ParseCertificate(const std::string& pem) {
   return cert;
 }
 
+// The user a verified client certificate names, as Kubernetes' x509 authenticator reads it:
+// the subject's common name is the user, each organization a group.
+std::optional<UserInfo> CertificateUser(const SSL* ssl) {
+  if (ssl == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) return std::nullopt;
+  X509* peer = SSL_get1_peer_certificate(ssl);
+  if (peer == nullptr) return std::nullopt;
+  UserInfo user;
+  X509_NAME* subject = X509_get_subject_name(peer);
+  for (int i = 0; i < X509_NAME_entry_count(subject); ++i) {
+    X509_NAME_ENTRY* entry = X509_NAME_get_entry(subject, i);
+    int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(entry));
+    ASN1_STRING* data = X509_NAME_ENTRY_get_data(entry);
+    std::string value(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
+                      static_cast<size_t>(ASN1_STRING_length(data)));
+    if (nid == NID_commonName) user.name = value;
+    if (nid == NID_organizationName) user.groups.push_back(value);
+  }
+  X509_free(peer);
+  if (user.name.empty()) return std::nullopt;
+  user.groups.push_back("system:authenticated");
+  return user;
+}
+
+// Client certificates signed by our CA are asked for but optional, as kube-apiserver does
+// with --client-ca-file: callers with tokens send none.
+bool AcceptClientCertificates(SSL_CTX* context, const std::string& ca_pem) {
+  X509* ca = ParseCertificate(ca_pem);
+  if (ca == nullptr) return false;
+  bool ok = X509_STORE_add_cert(SSL_CTX_get_cert_store(context), ca) == 1 &&
+            SSL_CTX_add_client_CA(context, ca) == 1;
+  X509_free(ca);
+  SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
+  return ok;
+}
+
 EVP_PKEY* ParsePrivateKey(const std::string& pem) {
   BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
   EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
@@ -82,10 +119,11 @@ struct Server::State {
     EVP_PKEY_free(key);
   }
 
-  // Who is calling: the admin token, a ServiceAccount token, or nobody (health and version
-  // only). Plain HTTP has no admin token, so callers without a valid ServiceAccount token act as
-  // the admin there.
+  // Who is calling: a client certificate signed by our CA, the admin token, a ServiceAccount
+  // token, or nobody (health and version only). Plain HTTP has no admin token, so callers
+  // without a valid ServiceAccount token act as the admin there.
   std::optional<UserInfo> Authenticate(const httplib::Request& in) const {
+    if (std::optional<UserInfo> user = CertificateUser(in.ssl)) return user;
     std::string header = in.get_header_value("Authorization");
     if (header.rfind("Bearer ", 0) == 0) {
       std::string presented = header.substr(7);
@@ -190,7 +228,11 @@ Result<std::unique_ptr<Server>> Server::Start(const Options& options) {
     }
     state->scheme = "https";
     state->http = std::make_unique<httplib::SSLServer>(state->cert, state->key);
-    if (!state->http->is_valid()) return Status::Internal("cannot set up TLS");
+    if (!state->http->is_valid() ||
+        !AcceptClientCertificates(static_cast<httplib::SSLServer&>(*state->http).ssl_context(),
+                                  credentials->ca_pem)) {
+      return Status::Internal("cannot set up TLS");
+    }
   }
   int threads = std::max(8, options.threads);
   state->http->new_task_queue = [threads] {

@@ -1,17 +1,8 @@
-#include <array>
-#include <cstring>
-
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "base/base64.h"
+#include "base/process.h"
 #include "tests/support/support.h"
-
-extern char** environ;
 
 namespace converge::testing {
 
@@ -20,53 +11,14 @@ using nlohmann::json;
 
 ProcessResult Run(const std::vector<std::string>& argv, const fs::path& cwd) {
   ProcessResult result;
-  int out_pipe[2];
-  int err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
-    result.err = "pipe failed";
+  Result<CommandOutput> output = RunCommand({.argv = argv, .cwd = cwd});
+  if (!output.ok()) {
+    result.err = output.status().message();
     return result;
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-  std::vector<char*> args;
-  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  int spawn_error = ::posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
-  if (spawn_error != 0) {
-    ::close(out_pipe[0]);
-    ::close(err_pipe[0]);
-    result.err = std::string("cannot start ") + argv[0] + ": " + std::strerror(spawn_error);
-    return result;
-  }
-  std::array<pollfd, 2> fds = {{{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}}};
-  std::array<std::string*, 2> sinks = {&result.out, &result.err};
-  int open_count = 2;
-  while (open_count > 0) {
-    if (::poll(fds.data(), fds.size(), -1) < 0) break;
-    for (size_t i = 0; i < fds.size(); ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-      std::array<char, 65536> buffer;
-      ssize_t n = ::read(fds[i].fd, buffer.data(), buffer.size());
-      if (n <= 0) {
-        ::close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_count;
-      } else {
-        sinks[i]->append(buffer.data(), static_cast<size_t>(n));
-      }
-    }
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.exit_code = output->exit_code;
+  result.out = std::move(output->out);
+  result.err = std::move(output->err);
   return result;
 }
 

@@ -1,4 +1,4 @@
-#include "kube/kubeconfig.h"
+#include "kube/client/config.h"
 
 #include <cstdlib>
 #include <map>

@@ -2,7 +2,7 @@
 // --minify` over the same KUBECONFIG list is what our merge must resolve to (first definition of
 // a name wins, first current-context wins, file references relative to their kubeconfig).
 
-#include "kube/kubeconfig.h"
+#include "kube/client/config.h"
 
 #include <cstdlib>
 

@@ -1,5 +1,5 @@
 #pragma once
-// kube/kubeconfig.h: where a cluster is and how to prove who we are, read as kubectl reads it:
+// kube/client/config.h: where a cluster is and how to prove who we are, read as kubectl reads it:
 // kubeconfig files (KUBECONFIG with several paths merged: the first file to define a cluster,
 // user or context name wins, and the first current-context wins; file references are relative
 // to the file that holds them) or in-cluster configuration (the service-account mount).
