@@ -7,6 +7,7 @@
 #include <httplib.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <sys/socket.h>
 
 #include "base/base64.h"
 #include "base/log.h"
@@ -357,12 +358,17 @@ ApiResult<Done> Transport::Stream(const HttpRequest& request, std::chrono::secon
       error_body.append(data, size);
       return true;
     }
-    if (!on_data(std::string_view(data, size))) {
+    if (stop.stop_requested() || !on_data(std::string_view(data, size))) {
       handler_ended = true;
       return false;
     }
     return true;
   };
+  // stop() ends a read in progress; a stop that comes while the socket is still being made is
+  // caught when it is made, and a stream already flowing notices it at the next chunk.
+  client.set_socket_options([&stop](int socket) {
+    if (stop.stop_requested()) ::shutdown(socket, SHUT_RDWR);
+  });
   std::stop_callback on_stop(stop, [&client] { client.stop(); });
   httplib::Response response;
   httplib::Error error = httplib::Error::Success;
