@@ -26,6 +26,9 @@ TypeRef ParseType(std::string_view text) {
   } else if (text.starts_with("map[]")) {
     ref.kind = TypeRef::Kind::kMap;
     ref.element = std::make_shared<TypeRef>(ParseType(text.substr(5)));
+  } else if (text == "V1MicroTime") {
+    // client-node models metav1.MicroTime as a class; on the wire it is an RFC 3339 string.
+    ref.name = "microtime";
   } else if (!text.empty() && std::isupper(static_cast<unsigned char>(text[0]))) {
     ref.kind = TypeRef::Kind::kStruct;
     ref.name = std::string(text);

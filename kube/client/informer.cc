@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "kube/client/wait.h"
 
 namespace converge::kube {
 namespace {
@@ -16,14 +17,6 @@ std::string LabelKey(std::string_view key, std::string_view value) {
 
 std::string VersionOf(const Object& object) {
   return std::string(StringAt(object.json(), {"metadata", "resourceVersion"}));
-}
-
-// Sleeps for `duration` unless `stop` comes first.
-void SleepUnlessStopped(std::chrono::milliseconds duration, std::stop_token stop) {
-  std::mutex mutex;
-  std::condition_variable_any wake;
-  std::unique_lock lock(mutex);
-  wake.wait_for(lock, stop, duration, [] { return false; });
 }
 
 }  // namespace
