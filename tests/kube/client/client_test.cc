@@ -398,6 +398,12 @@ TEST_F(ClientTest, WrongCertificateAuthorityIsRefused) {
   config.tls_server_name = "elsewhere.example";
   std::unique_ptr<Client> wrong_name = Connect(config);
   EXPECT_EQ(wrong_name->ServerVersion().reason(), Reason::kTransport);
+  // insecure-skip-tls-verify trusts whatever answers.
+  config = config_;
+  config.ca_pem.clear();
+  config.insecure_skip_tls_verify = true;
+  std::unique_ptr<Client> insecure = Connect(config);
+  EXPECT_EQ(WhoAmI(*insecure), "converge-admin");
 }
 
 TEST_F(ClientTest, BadTokenIsUnauthorized) {

@@ -10,7 +10,8 @@
 #include <gtest/gtest.h>
 #include <malloc.h>
 #if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/allocator_interface.h>
+// From the sanitizer runtime (its header is not installed with g++ on Debian).
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #endif
 
 #include "tests/support/support.h"

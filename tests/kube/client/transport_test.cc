@@ -5,6 +5,7 @@
 #include "kube/client/transport.h"
 
 #include <atomic>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -143,6 +144,55 @@ TEST(TransportTest, ServerUrlsAreParsedWithTheirPathPrefix) {
   EXPECT_FALSE(Transport::Create({.server = "ftp://example"}, {}).ok());
   EXPECT_FALSE(Transport::Create({.server = "https://example:99999"}, {}).ok());
   EXPECT_FALSE(Transport::Create({.server = "https://example", .ca_pem = "not pem"}, {}).ok());
+}
+
+// A server without aggregated discovery (before Kubernetes 1.26 it was off by default): the
+// legacy per-group documents are read instead, and the preferred version comes from /apis.
+TEST(DiscoveryTest, FallsBackToLegacyDocuments) {
+  std::atomic<int> calls{0};
+  ScriptedServer server([&](const httplib::Request& in, httplib::Response& out) {
+    ++calls;
+    std::map<std::string, std::string> documents = {
+        {"/api", R"({"kind":"APIVersions","versions":["v1"]})"},
+        {"/api/v1",
+         R"({"kind":"APIResourceList","groupVersion":"v1","resources":[
+             {"name":"configmaps","namespaced":true,"kind":"ConfigMap","verbs":["get","list"]},
+             {"name":"namespaces","namespaced":false,"kind":"Namespace","verbs":["get"]},
+             {"name":"namespaces/status","namespaced":false,"kind":"Namespace","verbs":["get"]}]})"},
+        {"/apis",
+         R"({"kind":"APIGroupList","groups":[{"name":"apps","versions":[
+             {"groupVersion":"apps/v1","version":"v1"},{"groupVersion":"apps/v1beta2","version":"v1beta2"}],
+             "preferredVersion":{"groupVersion":"apps/v1","version":"v1"}}]})"},
+        {"/apis/apps/v1",
+         R"({"kind":"APIResourceList","resources":[
+             {"name":"deployments","namespaced":true,"kind":"Deployment","verbs":["get"]},
+             {"name":"deployments/scale","namespaced":true,"kind":"Scale","verbs":["get"]}]})"},
+        {"/apis/apps/v1beta2",
+         R"({"kind":"APIResourceList","resources":[
+             {"name":"deployments","namespaced":true,"kind":"Deployment","verbs":["get"]}]})"},
+    };
+    auto found = documents.find(in.path);
+    if (found == documents.end()) {
+      out.status = 404;
+      return;
+    }
+    out.set_content(found->second, "application/json");
+  });
+  Result<std::unique_ptr<Client>> client = Client::Create({.server = server.url()});
+  ASSERT_TRUE(client.ok());
+  ApiResult<ResourceMapping> deployments = (*client)->Mapping({"apps", "", "Deployment"});
+  ASSERT_TRUE(deployments.ok()) << deployments.error().message;
+  EXPECT_EQ(deployments->gvk.version, "v1");
+  EXPECT_EQ(deployments->resource, "deployments");
+  EXPECT_EQ(deployments->subresources, std::vector<std::string>{"scale"});
+  ApiResult<ResourceMapping> namespaces = (*client)->Mapping({"", "v1", "Namespace"});
+  ASSERT_TRUE(namespaces.ok());
+  EXPECT_FALSE(namespaces->namespaced);
+  EXPECT_EQ(namespaces->subresources, std::vector<std::string>{"status"});
+  int after_discovery = calls.load();
+  // Cached: more lookups cost nothing.
+  ASSERT_TRUE((*client)->Mapping({"", "v1", "ConfigMap"}).ok());
+  EXPECT_EQ(calls.load(), after_discovery);
 }
 
 TEST(RateLimiterTest, BurstThenSteadyRate) {
