@@ -5,6 +5,7 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include "sources/git/git.h"
 #include "tests/sources/git/servers.h"
@@ -203,6 +204,40 @@ TEST_F(MirrorTest, ExpiresUnusedMirrors) {
   uint64_t fetches = mirror.stats().fetches;
   ASSERT_TRUE(mirror.Resolve(url, "main").ok());
   EXPECT_EQ(mirror.stats().fetches, fetches + 1);
+}
+
+}  // namespace
+}  // namespace converge::sources::git
+
+namespace converge::sources::git {
+namespace {
+
+// A `converge render --repo` killed with SIGKILL in the middle of a fetch (the server stalls
+// after 256 KiB of pack data) leaves a mirror the next run detects and clones again.
+TEST_F(MirrorTest, KillDuringFetchIsRepairedByTheNextRun) {
+  std::string head = upstream_->Commit({{"big.bin", RandomBytes(4 << 20, 3)}}, "big");
+  testing::Relay relay({.target_port = daemon_->port(), .cut_after = 256 << 10, .stall = true});
+  std::string url = "git://127.0.0.1:" + std::to_string(relay.port()) + "/app.git";
+  fs::path cache = dir_.path() / "cache";
+  std::unique_ptr<testing::Process> render = testing::Process::Start(
+      {testing::ConvergeBinary().string(), "render", "--repo", url, "--cache-dir", cache.string()});
+  ASSERT_TRUE(relay.WaitUntilCut());
+  bool interrupted = false;
+  for (const fs::directory_entry& entry : fs::directory_iterator(cache)) {
+    interrupted |= fs::exists(entry.path() / "converge-fetching");
+  }
+  EXPECT_TRUE(interrupted) << "the fetch in progress is marked in the mirror";
+  render->Signal(SIGKILL);
+  render->Wait();
+
+  Mirror mirror(MirrorOptions());
+  Result<Commit> commit = mirror.Resolve(url, "main");
+  ASSERT_TRUE(commit.ok()) << commit.status().message();
+  EXPECT_EQ(commit->sha, head);
+  EXPECT_EQ(mirror.stats().recloned, 1u);
+  Result<std::unique_ptr<TreeView>> tree = mirror.Tree(*commit, "");
+  ASSERT_TRUE(tree.ok());
+  EXPECT_EQ((*tree)->Read("big.bin")->size(), 4u << 20);
 }
 
 }  // namespace
