@@ -131,7 +131,7 @@ Status GitError(int code, std::string_view what) {
     return Status::NotFound(std::move(message));
   }
   if (code == GIT_EAUTH || code == GIT_ECERTIFICATE || lower.find("401") != std::string::npos ||
-      lower.find("authentication") != std::string::npos) {
+      lower.find("403") != std::string::npos || lower.find("authentication") != std::string::npos) {
     return Status::Invalid(std::move(message));
   }
   if (error != nullptr && (error->klass == GIT_ERROR_NET || error->klass == GIT_ERROR_SSH ||

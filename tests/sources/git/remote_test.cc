@@ -92,6 +92,21 @@ TEST_F(TransportTest, HttpsWithPrivateCaAndBasicAuth) {
   }
 }
 
+TEST_F(TransportTest, BearerToken) {
+  testing::HttpServer server(repos_, {.bearer_token = "t0ken-value"});
+  std::string url = server.Url("app");
+  {
+    Mirror mirror(
+        MirrorOptions({{.url_prefix = url, .credentials = {.bearer_token = "t0ken-value"}}}));
+    ExpectReadable(mirror, url);
+  }
+  Mirror mirror(MirrorOptions({{.url_prefix = url, .credentials = {.bearer_token = "other"}}}));
+  Result<Commit> refused = mirror.Resolve(url, "main");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalid) << refused.status().message();
+  EXPECT_EQ(refused.status().message().find("other"), std::string::npos);
+}
+
 TEST_F(TransportTest, SshWithKeysAndKnownHosts) {
   ASSERT_NE(git_libgit2_features() & GIT_FEATURE_SSH, 0) << "libgit2 built without SSH";
   testing::SshServer server(repos_);

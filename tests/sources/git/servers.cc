@@ -139,7 +139,7 @@ HttpServer::HttpServer(const fs::path& base, HttpOptions options)
                        (dir / "error.log").string() +
                        "\"\n"
                        "server.modules = (\"mod_alias\", \"mod_setenv\", \"mod_cgi\", "
-                       "\"mod_auth\", \"mod_authn_file\"" +
+                       "\"mod_auth\", \"mod_authn_file\", \"mod_access\"" +
                        (options.tls ? ", \"mod_openssl\"" : "") +
                        ")\n"
                        "alias.url = (\"/git\" => \"/usr/lib/git-core/git-http-backend\")\n"
@@ -155,6 +155,10 @@ HttpServer::HttpServer(const fs::path& base, HttpOptions options)
               (dir / "users").string() +
               "\"\nauth.require = (\"/git\" => (\"method\" => \"basic\", \"realm\" => \"git\", "
               "\"require\" => \"valid-user\"))\n";
+  }
+  if (!options.bearer_token.empty()) {
+    config += "$REQUEST_HEADER[\"Authorization\"] != \"Bearer " + options.bearer_token +
+              "\" {\n  url.access-deny = (\"\")\n}\n";
   }
   if (options.tls) {
     auto openssl = [&](std::vector<std::string> args) {

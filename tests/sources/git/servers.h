@@ -63,6 +63,7 @@ struct HttpOptions {
   bool tls = false;
   std::string username;  // basic auth required when set
   std::string password;
+  std::string bearer_token;  // "Authorization: Bearer <token>" required when set
 };
 
 // lighttpd running git-http-backend as a CGI over `base`.
