@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -139,6 +140,10 @@ class Mirror {
   // REQUIRES: repo.git_mu held. Opens the mirror, cloning afresh when it is missing, unreadable,
   // or was left by a fetch that never finished (the process died mid-fetch).
   Status OpenMirror(Repo& repo);
+  // REQUIRES: repo.git_mu held. The answer of the change check `joined` (the one running when
+  // the caller arrived) if it has finished and already covers `revision`.
+  std::optional<Commit> Shared(Repo& repo, uint64_t joined, const std::string& display,
+                               std::string_view revision);
   // REQUIRES: repo.git_mu held. One change check: the remote's refs, then a fetch when the
   // commit they name is missing.
   Result<Commit> Check(Repo& repo, std::string_view url, std::string_view revision);

@@ -229,37 +229,37 @@ Result<Commit> Mirror::Resolve(std::string_view url, std::string_view revision) 
     joined = repo.running;
   }
   std::lock_guard git_lock(repo.git_mu);
-  Touch(repo.dir / kUsedMarker);
-  if (joined != 0) {
-    bool finished;
-    {
-      std::lock_guard lock(repo.state_mu);
-      finished = repo.last_done == joined;
-    }
-    if (finished && repo.last.ok() && repo.repo != nullptr) {
-      Result<Target> target = Pick(*repo.last, revision, display);
-      if (target.ok()) {
-        Result<std::optional<std::string>> sha = LocalCommit(repo.repo.get(), *target, revision);
-        if (sha.ok() && sha->has_value()) {
-          std::lock_guard lock(mu_);
-          ++stats_.shared;
-          return Commit{display, **sha, target->ref};
-        }
-      }
-    }
-  }
+  if (std::optional<Commit> shared = Shared(repo, joined, display, revision)) return *shared;
   uint64_t id;
   {
     std::lock_guard lock(repo.state_mu);
     id = repo.running = ++repo.next_check;
   }
   Result<Commit> result = Check(repo, url, revision);
+  if (repo.repo != nullptr) Touch(repo.dir / kUsedMarker);
   {
     std::lock_guard lock(repo.state_mu);
     repo.running = 0;
     repo.last_done = id;
   }
   return result;
+}
+
+std::optional<Commit> Mirror::Shared(Repo& repo, uint64_t joined, const std::string& display,
+                                     std::string_view revision) {
+  if (joined == 0 || repo.repo == nullptr || !repo.last.ok()) return std::nullopt;
+  {
+    std::lock_guard lock(repo.state_mu);
+    if (repo.last_done != joined) return std::nullopt;
+  }
+  Result<Target> target = Pick(*repo.last, revision, display);
+  if (!target.ok()) return std::nullopt;
+  Result<std::optional<std::string>> sha = LocalCommit(repo.repo.get(), *target, revision);
+  if (!sha.ok() || !sha->has_value()) return std::nullopt;
+  Touch(repo.dir / kUsedMarker);
+  std::lock_guard lock(mu_);
+  ++stats_.shared;
+  return Commit{display, **sha, target->ref};
 }
 
 Result<Commit> Mirror::Check(Repo& repo, std::string_view url, std::string_view revision) {
