@@ -94,13 +94,17 @@ std::string DisplayUrl(std::string_view url) {
 const Credentials* FindCredentials(const std::vector<CredentialRule>& rules,
                                    const std::string& normalized_url) {
   const CredentialRule* best = nullptr;
+  size_t best_length = 0;
   for (const CredentialRule& rule : rules) {
     std::string prefix = NormalizeUrl(rule.url_prefix);
     if (!normalized_url.starts_with(prefix)) continue;
     // A prefix matches whole path segments only: "https://h/org" is not a prefix of
     // "https://h/organisation".
     if (normalized_url.size() > prefix.size() && normalized_url[prefix.size()] != '/') continue;
-    if (best == nullptr || rule.url_prefix.size() > best->url_prefix.size()) best = &rule;
+    if (best == nullptr || prefix.size() > best_length) {
+      best = &rule;
+      best_length = prefix.size();
+    }
   }
   return best == nullptr ? nullptr : &best->credentials;
 }

@@ -125,6 +125,30 @@ TEST_F(MirrorTest, MissingRevisionsAndRepositories) {
   Result<Commit> down =
       mirror.Resolve("git://127.0.0.1:" + std::to_string(testing::FreePort()) + "/app.git", "main");
   EXPECT_EQ(down.status().code(), StatusCode::kUnavailable) << down.status().message();
+  // RFC 2606 reserves .invalid: the name never resolves.
+  Result<Commit> unknown = mirror.Resolve("git://no-such-host.invalid/app.git", "main");
+  EXPECT_EQ(unknown.status().code(), StatusCode::kUnavailable) << unknown.status().message();
+  EXPECT_NE(unknown.status().message().find("no-such-host.invalid"), std::string::npos)
+      << unknown.status().message();
+}
+
+TEST_F(MirrorTest, DeadlineAbortsAFetchAndKeepsTheMirror) {
+  std::string head = upstream_->Commit({{"a.yaml", "a: 1\n"}}, "one");
+  Options expired = MirrorOptions();
+  expired.timeout = std::chrono::seconds(0);
+  {
+    Mirror mirror(expired);
+    Result<Commit> timed_out = mirror.Resolve(daemon_->Url("app"), "main");
+    ASSERT_FALSE(timed_out.ok());
+    EXPECT_EQ(timed_out.status().code(), StatusCode::kUnavailable);
+    EXPECT_NE(timed_out.status().message().find("timed out after 0s"), std::string::npos)
+        << timed_out.status().message();
+  }
+  Mirror mirror(MirrorOptions());
+  Result<Commit> commit = mirror.Resolve(daemon_->Url("app"), "main");
+  ASSERT_TRUE(commit.ok()) << commit.status().message();
+  EXPECT_EQ(commit->sha, head);
+  EXPECT_EQ(mirror.stats().recloned, 0u);
 }
 
 TEST_F(MirrorTest, UnchangedRepositoryCostsNoFetch) {

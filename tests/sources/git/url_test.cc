@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "sources/git/git.h"
+#include "sources/git/internal.h"
 
 namespace converge::sources::git {
 namespace {
@@ -29,6 +30,28 @@ TEST(UrlTest, DisplayDropsUserInfo) {
 TEST(UrlTest, CommitDisplayFollowsFlux) {
   EXPECT_EQ((Commit{.sha = "abc", .ref = "main"}).Display(), "main@sha1:abc");
   EXPECT_EQ((Commit{.sha = "abc"}).Display(), "sha1:abc");
+}
+
+}  // namespace
+}  // namespace converge::sources::git
+
+namespace converge::sources::git {
+namespace {
+
+TEST(UrlTest, CredentialsComeFromTheLongestMatchingPrefix) {
+  std::vector<CredentialRule> rules = {
+      {.url_prefix = "https://git.example.com/org", .credentials = {.username = "org"}},
+      {.url_prefix = "https://git.example.com/org/app.git", .credentials = {.username = "app"}},
+      {.url_prefix = "https://GIT.example.com", .credentials = {.username = "host"}},
+  };
+  auto user = [&rules](const std::string& url) {
+    const Credentials* found = FindCredentials(rules, NormalizeUrl(url));
+    return found == nullptr ? std::string("none") : found->username;
+  };
+  EXPECT_EQ(user("https://git.example.com/org/app"), "app");
+  EXPECT_EQ(user("https://git.example.com/org/other.git"), "org");
+  EXPECT_EQ(user("https://git.example.com/organisation/x"), "host");
+  EXPECT_EQ(user("https://elsewhere.example.com/org/app"), "none");
 }
 
 }  // namespace
