@@ -167,6 +167,24 @@ Result<std::optional<std::string>> LocalCommit(git_repository* repo, const Targe
   return std::optional<std::string>(OidHex(*git_object_id(commit)));
 }
 
+// Whether every ref of the mirror leads to a readable commit. A mirror whose files were cut
+// short (a full disk, a deleted pack) fails here instead of in the middle of a render.
+bool RefsReadable(git_repository* repo) {
+  git_reference_iterator* raw = nullptr;
+  if (git_reference_iterator_new(&raw, repo) < 0) return false;
+  bool readable = true;
+  git_reference* ref = nullptr;
+  int code;
+  while (readable && (code = git_reference_next(&ref, raw)) == 0) {
+    git_object* commit = nullptr;
+    readable = git_reference_peel(&commit, ref, GIT_OBJECT_COMMIT) == 0;
+    git_object_free(commit);
+    git_reference_free(ref);
+  }
+  git_reference_iterator_free(raw);
+  return readable && code == GIT_ITEROVER;
+}
+
 }  // namespace
 
 Mirror::Mirror(Options options) : options_(std::move(options)) { git_libgit2_init(); }
@@ -199,8 +217,11 @@ Status Mirror::OpenMirror(Repo& repo) {
   bool interrupted = fs::exists(repo.dir / kFetchingMarker, error);
   if (fs::exists(repo.dir, error)) {
     if (!interrupted && git_repository_open_bare(&opened, repo.dir.c_str()) == 0) {
-      repo.repo.reset(opened);
-      return Status();
+      GitPtr<git_repository> candidate(opened);
+      if (RefsReadable(opened)) {
+        repo.repo = std::move(candidate);
+        return Status();
+      }
     }
     log::Debug("mirror damaged, cloning again", {{"repo", repo.key}});
     fs::remove_all(repo.dir, error);

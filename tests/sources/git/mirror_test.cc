@@ -216,6 +216,26 @@ TEST_F(MirrorTest, NetworkDropMidFetchLeavesAUsableMirror) {
   EXPECT_EQ(mirror.stats().recloned, 0u);
 }
 
+TEST_F(MirrorTest, DamagedMirrorIsClonedAgain) {
+  std::string head = upstream_->Commit({{"a.yaml", "a: 1\n"}}, "one");
+  std::string url = daemon_->Url("app");
+  {
+    Mirror mirror(MirrorOptions());
+    ASSERT_TRUE(mirror.Resolve(url, "main").ok());
+  }
+  int removed = 0;
+  for (const fs::directory_entry& entry : fs::recursive_directory_iterator(dir_.path() / "cache")) {
+    if (entry.path().extension() == ".pack") removed += fs::remove(entry.path()) ? 1 : 0;
+  }
+  ASSERT_GT(removed, 0) << "the fetch left a pack whose loss damages the mirror";
+  Mirror mirror(MirrorOptions());
+  Result<Commit> commit = mirror.Resolve(url, "main");
+  ASSERT_TRUE(commit.ok()) << commit.status().message();
+  EXPECT_EQ(commit->sha, head);
+  EXPECT_EQ(mirror.stats().recloned, 1u);
+  EXPECT_TRUE(mirror.Tree(*commit, "").ok());
+}
+
 TEST_F(MirrorTest, ExpiresUnusedMirrors) {
   upstream_->Commit({{"a.yaml", "a: 1\n"}}, "one");
   Mirror mirror(MirrorOptions());
