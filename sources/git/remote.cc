@@ -11,7 +11,7 @@ struct Connection::Context {
   std::string port;
   std::chrono::steady_clock::time_point deadline;
   std::chrono::seconds timeout{0};
-  int credential_calls = 0;
+  unsigned int offered = 0;  // git_credential_t kinds already handed to libgit2
   bool auth_failed = false;
   bool timed_out = false;
   std::string certificate_error;
@@ -30,8 +30,7 @@ bool Expired(Context& context) {
 int OnCredentials(git_credential** out, const char* /*url*/, const char* username_from_url,
                   unsigned int allowed, void* payload) {
   Context& context = *static_cast<Context*>(payload);
-  // libgit2 asks again after every refusal; a second request means the first was refused.
-  if (++context.credential_calls > 1 || context.credentials == nullptr) {
+  if (context.credentials == nullptr) {
     context.auth_failed = true;
     return -1;
   }
@@ -39,15 +38,24 @@ int OnCredentials(git_credential** out, const char* /*url*/, const char* usernam
   std::string user = username_from_url != nullptr && *username_from_url != '\0'
                          ? username_from_url
                          : (c.username.empty() ? "git" : c.username);
-  if ((allowed & GIT_CREDENTIAL_SSH_KEY) != 0 && !c.ssh_private_key.empty()) {
+  // libgit2 asks again after every refusal, so a kind offered twice was refused. SSH without a
+  // user in the URL asks for the user name first and the key next: both are offered once.
+  auto first_time = [&context](unsigned int kind) {
+    if ((context.offered & kind) != 0) return false;
+    context.offered |= kind;
+    return true;
+  };
+  if ((allowed & GIT_CREDENTIAL_SSH_KEY) != 0 && !c.ssh_private_key.empty() &&
+      first_time(GIT_CREDENTIAL_SSH_KEY)) {
     return git_credential_ssh_key_new(
         out, user.c_str(), nullptr, c.ssh_private_key.c_str(),
         c.ssh_passphrase.empty() ? nullptr : c.ssh_passphrase.c_str());
   }
-  if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) != 0 && !c.password.empty()) {
+  if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) != 0 && !c.password.empty() &&
+      first_time(GIT_CREDENTIAL_USERPASS_PLAINTEXT)) {
     return git_credential_userpass_plaintext_new(out, c.username.c_str(), c.password.c_str());
   }
-  if ((allowed & GIT_CREDENTIAL_USERNAME) != 0) {
+  if ((allowed & GIT_CREDENTIAL_USERNAME) != 0 && first_time(GIT_CREDENTIAL_USERNAME)) {
     return git_credential_username_new(out, user.c_str());
   }
   context.auth_failed = true;

@@ -3,6 +3,8 @@
 // sshd (key auth, known_hosts).
 #include <git2.h>
 #include <gtest/gtest.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include "sources/git/git.h"
 #include "tests/sources/git/servers.h"
@@ -11,6 +13,11 @@ namespace converge::sources::git {
 namespace {
 
 namespace fs = std::filesystem;
+
+std::string UserName() {
+  const passwd* entry = ::getpwuid(::getuid());
+  return entry != nullptr ? entry->pw_name : "root";
+}
 
 class TransportTest : public ::testing::Test {
  protected:
@@ -123,6 +130,15 @@ TEST_F(TransportTest, SshWithKeysAndKnownHosts) {
     fs::remove_all(dir_.path() / "cache");
     Mirror mirror(MirrorOptions({{.url_prefix = url, .credentials = encrypted}}));
     ExpectReadable(mirror, url);
+  }
+  {
+    // Without a user in the URL, the user name comes from the credentials.
+    Credentials named = key;
+    named.username = UserName();
+    std::string bare_url = server.UrlWithoutUser("app");
+    fs::remove_all(dir_.path() / "cache");
+    Mirror mirror(MirrorOptions({{.url_prefix = bare_url, .credentials = named}}));
+    ExpectReadable(mirror, bare_url);
   }
   {
     Credentials other_host = key;

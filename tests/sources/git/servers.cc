@@ -223,6 +223,10 @@ std::string SshServer::Url(const std::string& name) const {
          (base_ / (name + ".git")).string();
 }
 
+std::string SshServer::UrlWithoutUser(const std::string& name) const {
+  return "ssh://127.0.0.1:" + std::to_string(port_) + (base_ / (name + ".git")).string();
+}
+
 Relay::Relay(Options options) : options_(options) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};

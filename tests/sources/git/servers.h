@@ -88,6 +88,8 @@ class SshServer {
   explicit SshServer(const std::filesystem::path& base);
   // ssh://user@127.0.0.1:port/<absolute path of the bare repository>
   std::string Url(const std::string& name) const;
+  // The same without the user name, which the client then supplies.
+  std::string UrlWithoutUser(const std::string& name) const;
   std::filesystem::path client_key() const { return dir_.path() / "client_key"; }
   std::filesystem::path encrypted_client_key() const { return dir_.path() / "client_key_enc"; }
   static constexpr const char* kPassphrase = "correct horse";
