@@ -4,6 +4,7 @@
 #include <optional>
 #include <system_error>
 
+#include <git2/sys/repository.h>
 #include <openssl/sha.h>
 
 #include "base/log.h"
@@ -185,6 +186,22 @@ bool RefsReadable(git_repository* repo) {
   return readable && code == GIT_ITEROVER;
 }
 
+// Gives the mirror handle an empty configuration. What the operator fetches must not depend on
+// the host's ~/.gitconfig or /etc/gitconfig (insteadOf rewrites, credential helpers); and
+// libgit2 1.5 leaks a PCRE2 match block for every configuration entry it tests against the
+// insteadOf pattern when a remote is created, so an empty configuration also keeps a long-
+// running process from growing with each change check.
+Status IsolateConfig(git_repository* repo, const fs::path& dir) {
+  git_config* empty = nullptr;
+  if (int code = git_config_new(&empty); code < 0) {
+    return GitError(code, "configuring mirror " + dir.string());
+  }
+  int code = git_repository_set_config(repo, empty);
+  git_config_free(empty);
+  if (code < 0) return GitError(code, "configuring mirror " + dir.string());
+  return Status();
+}
+
 }  // namespace
 
 Mirror::Mirror(Options options) : options_(std::move(options)) { git_libgit2_init(); }
@@ -220,7 +237,7 @@ Status Mirror::OpenMirror(Repo& repo) {
       GitPtr<git_repository> candidate(opened);
       if (RefsReadable(opened)) {
         repo.repo = std::move(candidate);
-        return Status();
+        return IsolateConfig(opened, repo.dir);
       }
     }
     log::Debug("mirror damaged, cloning again", {{"repo", repo.key}});
@@ -234,7 +251,7 @@ Status Mirror::OpenMirror(Repo& repo) {
   }
   repo.repo.reset(opened);
   std::ofstream(repo.dir / "converge-url") << repo.key << "\n";
-  return Status();
+  return IsolateConfig(opened, repo.dir);
 }
 
 Result<Commit> Mirror::Resolve(std::string_view url, std::string_view revision) {
