@@ -118,8 +118,8 @@ Result<std::unique_ptr<sources::tree::FileTree>> OpenRepository(const ParsedFlag
   auto [end, error] =
       std::from_chars(timeout_text.data(), timeout_text.data() + timeout_text.size(), timeout);
   if (error != std::errc() || end != timeout_text.data() + timeout_text.size() || timeout <= 0) {
-    return Status::Invalid("--timeout must be a positive number of seconds, not \"" +
-                           timeout_text + "\"");
+    return Status::Invalid("--timeout must be a positive number of seconds, not \"" + timeout_text +
+                           "\"");
   }
   sources::git::Mirror mirror({
       .cache_dir = flags.Has("cache-dir") ? std::filesystem::path(flags.String("cache-dir"))
