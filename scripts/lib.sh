@@ -11,7 +11,10 @@ CONVERGE_BUILD_PACKAGES=(
   libyaml-dev libgit2-dev libcpp-httplib-dev libssl-dev nlohmann-json3-dev libspdlog-dev
   libfmt-dev libsqlite3-dev
 )
-CONVERGE_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev)
+# The real Git servers of the sources/git tests: lighttpd runs git-http-backend (git ships it
+# and `git daemon`), sshd serves SSH, openssl makes their throw-away certificates and keys.
+CONVERGE_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev lighttpd lighttpd-mod-openssl
+  openssh-server openssh-client openssl)
 # Commands the oracle installer needs, with the Debian package that provides each. Machines may
 # have them from elsewhere (Node.js from its own packages), so the command is what counts.
 CONVERGE_TEST_COMMANDS=(npm:npm python3:python3)

@@ -1,9 +1,12 @@
+#include <charconv>
+#include <cstdlib>
 #include <ostream>
 
 #include "base/log.h"
 #include "kube/kube.h"
 #include "operator/cli/commands.h"
 #include "sources/directory/directory.h"
+#include "sources/git/git.h"
 #include "sources/tree/tree.h"
 
 namespace converge::cli {
@@ -28,6 +31,35 @@ std::vector<FlagSpec> RenderFlags() {
        .type = FlagType::kList,
        .value_name = "GLOB",
        .help = "directory: skip matching files"},
+      {.name = "repo",
+       .value_name = "URL",
+       .help = "render from a Git repository (https://, ssh://, git://) instead of a PATH"},
+      {.name = "revision",
+       .value_name = "REV",
+       .help = "with --repo: branch, tag, commit, refs/... or semver range over tags",
+       .default_value = "HEAD"},
+      {.name = "path",
+       .value_name = "P",
+       .help = "with --repo: the directory inside the repository"},
+      {.name = "cache-dir",
+       .value_name = "DIR",
+       .help = "with --repo: where mirrors are kept (default $CONVERGE_CACHE_DIR, else "
+               "~/.cache/converge/git)"},
+      {.name = "username",
+       .value_name = "NAME",
+       .help = "HTTPS user (or $CONVERGE_GIT_USERNAME); the password is read from "
+               "$CONVERGE_GIT_PASSWORD, a bearer token from $CONVERGE_GIT_BEARER_TOKEN"},
+      {.name = "ca-file", .value_name = "FILE", .help = "PEM CA bundle for an HTTPS server"},
+      {.name = "ssh-key",
+       .value_name = "FILE",
+       .help = "SSH private key; its passphrase is read from $CONVERGE_GIT_SSH_PASSPHRASE"},
+      {.name = "known-hosts",
+       .value_name = "FILE",
+       .help = "SSH known_hosts (default ~/.ssh/known_hosts); unknown hosts are refused"},
+      {.name = "timeout",
+       .value_name = "SECONDS",
+       .help = "with --repo: limit for each network operation",
+       .default_value = "60"},
       {.name = "help", .short_name = 'h', .type = FlagType::kBool, .help = "show this help"},
   };
   for (FlagSpec& spec : LoggingFlags()) flags.push_back(std::move(spec));
@@ -52,6 +84,57 @@ std::string EncodeAsList(const std::vector<kube::Object>& objects) {
   return kube::EncodeJson(list, 4) + "\n";
 }
 
+std::string Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? "" : value;
+}
+
+std::filesystem::path DefaultCacheDir() {
+  if (std::string dir = Env("CONVERGE_CACHE_DIR"); !dir.empty()) return dir;
+  if (std::string xdg = Env("XDG_CACHE_HOME"); !xdg.empty()) {
+    return std::filesystem::path(xdg) / "converge/git";
+  }
+  return std::filesystem::path(Env("HOME")) / ".cache/converge/git";
+}
+
+// The repository's tree at --revision and --path. Credentials come from flags and environment
+// variables (secrets only from the environment, so they stay out of process listings).
+Result<std::unique_ptr<sources::tree::FileTree>> OpenRepository(const ParsedFlags& flags,
+                                                                Streams streams) {
+  std::string url = flags.String("repo");
+  sources::git::Credentials credentials{
+      .username = flags.Has("username") ? flags.String("username") : Env("CONVERGE_GIT_USERNAME"),
+      .password = Env("CONVERGE_GIT_PASSWORD"),
+      .bearer_token = Env("CONVERGE_GIT_BEARER_TOKEN"),
+      .ca_file = flags.String("ca-file"),
+      .ssh_private_key = flags.String("ssh-key"),
+      .ssh_passphrase = Env("CONVERGE_GIT_SSH_PASSPHRASE"),
+      .known_hosts = flags.Has("known-hosts")
+                         ? std::filesystem::path(flags.String("known-hosts"))
+                         : std::filesystem::path(Env("HOME")) / ".ssh/known_hosts",
+  };
+  int timeout = 0;
+  std::string timeout_text = flags.String("timeout");
+  auto [end, error] =
+      std::from_chars(timeout_text.data(), timeout_text.data() + timeout_text.size(), timeout);
+  if (error != std::errc() || end != timeout_text.data() + timeout_text.size() || timeout <= 0) {
+    return Status::Invalid("--timeout must be a positive number of seconds, not \"" + timeout_text +
+                           "\"");
+  }
+  sources::git::Mirror mirror({
+      .cache_dir = flags.Has("cache-dir") ? std::filesystem::path(flags.String("cache-dir"))
+                                          : DefaultCacheDir(),
+      .credentials = {{.url_prefix = url, .credentials = std::move(credentials)}},
+      .timeout = std::chrono::seconds(timeout),
+  });
+  Result<sources::git::Commit> commit = mirror.Resolve(url, flags.String("revision"));
+  if (!commit.ok()) return commit.status();
+  streams.err << "revision: " << commit->Display() << "\n";
+  Result<std::unique_ptr<sources::git::TreeView>> tree = mirror.Tree(*commit, flags.String("path"));
+  if (!tree.ok()) return tree.status();
+  return std::unique_ptr<sources::tree::FileTree>(std::move(*tree));
+}
+
 }  // namespace
 
 int RunRender(std::span<const std::string> args, Streams streams) {
@@ -59,23 +142,28 @@ int RunRender(std::span<const std::string> args, Streams streams) {
   Result<ParsedFlags> flags = ParseFlags(specs, args);
   if (!flags.ok()) return Fail(streams, flags.status(), 2);
   if (flags->Bool("help")) {
-    streams.out << "Usage: converge render PATH [flags]\n\nRenders the manifests of a source "
-                   "directory and prints them.\n\nFlags:\n"
+    streams.out << "Usage: converge render PATH [flags]\n       converge render --repo URL "
+                   "[--revision REV] [--path P] [flags]\n\nRenders the manifests of a source "
+                   "directory, on disk or in a Git repository, and prints them. With --repo the "
+                   "resolved revision is printed on stderr.\n\nFlags:\n"
                 << FlagHelp(specs);
     return 0;
   }
   if (Status s = ConfigureLogging(*flags); !s.ok()) return Fail(streams, s, 2);
-  if (flags->positional().size() != 1) {
-    return Fail(streams, Status::Invalid("render takes exactly one PATH"), 2);
+  bool from_git = flags->Has("repo");
+  if (flags->positional().size() != (from_git ? 0u : 1u)) {
+    return Fail(streams, Status::Invalid("render takes exactly one PATH, or --repo URL"), 2);
   }
   std::string output = flags->String("output");
   if (output != "yaml" && output != "json") {
     return Fail(streams, Status::Invalid("--output must be yaml or json, not \"" + output + "\""),
                 2);
   }
-  const std::string& path = flags->positional()[0];
-  Result<std::unique_ptr<sources::tree::FileTree>> tree = sources::tree::OpenDirectory(path);
+  Result<std::unique_ptr<sources::tree::FileTree>> tree =
+      from_git ? OpenRepository(*flags, streams)
+               : sources::tree::OpenDirectory(flags->positional()[0]);
   if (!tree.ok()) return Fail(streams, tree.status());
+  std::string path = (*tree)->Describe("");
 
   std::string type = flags->String("source-type");
   if (type.empty()) {

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/sources/git/servers.h"
 #include "tests/support/support.h"
 
 namespace converge {
@@ -94,6 +95,48 @@ TEST(RenderCommandTest, JsonLogsGoToStderr) {
   EXPECT_EQ(record["level"], "debug");
   EXPECT_TRUE(record.contains("time"));
   EXPECT_TRUE(record.contains("msg"));
+}
+
+}  // namespace
+}  // namespace converge
+
+namespace converge {
+namespace {
+
+// `converge render --repo` against a real `git daemon`: the objects equal those rendered from
+// the same files on disk, and the revision printed is the one the git CLI names.
+TEST(RenderCommandTest, RendersFromAGitRepository) {
+  testing::TempDir dir;
+  fs::create_directories(dir.path() / "repos");
+  testing::Upstream upstream(dir.path() / "repos", "app");
+  std::map<std::string, std::string> files;
+  for (const char* name : {"guestbook-ui-deployment.yaml", "guestbook-ui-svc.yaml"}) {
+    files[std::string("apps/guestbook/") + name] = testing::ReadFile(Guestbook() / name);
+  }
+  std::string head = upstream.Commit(files, "guestbook");
+  upstream.Run({"tag", "v1.0.0"});
+  upstream.Run({"push", "-q", "origin", "v1.0.0"});
+  testing::GitDaemon daemon(dir.path() / "repos");
+  std::string cache = (dir.path() / "cache").string();
+
+  testing::ProcessResult from_disk = Converge({"render", Guestbook().string()});
+  testing::ProcessResult from_git = Converge(
+      {"render", "--repo", daemon.Url("app"), "--path", "apps/guestbook", "--cache-dir", cache});
+  ASSERT_EQ(from_git.exit_code, 0) << from_git.err;
+  EXPECT_EQ(from_git.out, from_disk.out);
+  EXPECT_EQ(from_git.err, "revision: main@sha1:" + head + "\n");
+
+  testing::ProcessResult tagged =
+      Converge({"render", "--repo", daemon.Url("app"), "--revision", "^1", "--path",
+                "apps/guestbook", "--cache-dir", cache, "-o", "json"});
+  ASSERT_EQ(tagged.exit_code, 0) << tagged.err;
+  EXPECT_EQ(tagged.err, "revision: v1.0.0@sha1:" + head + "\n");
+
+  testing::ProcessResult missing =
+      Converge({"render", "--repo", daemon.Url("app"), "--revision", "nope", "--cache-dir", cache});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("\"nope\" not found"), std::string::npos) << missing.err;
+  EXPECT_EQ(Converge({"render", ".", "--repo", daemon.Url("app")}).exit_code, 2);
 }
 
 }  // namespace
