@@ -122,9 +122,8 @@ class Executor : public Call {
       }
     }
     if (name.empty()) {
-      return Status::Invalid(
-          "cannot retrieve Template.Name from values inside tpl function: " + text +
-          ": no Template.Name in values");
+      return Status::Invalid("cannot retrieve Template.Name from values inside tpl function: " +
+                             text + ": no Template.Name in values");
     }
     Result<std::vector<std::unique_ptr<Tree>>> trees = Parse(name, text, &HasFunction);
     if (!trees.ok()) {
@@ -456,15 +455,14 @@ class Executor : public Call {
     (void)dot;
     for (size_t i = 0; i < idents.size(); ++i) {
       bool last = i + 1 == idents.size();
-      bool has_args = last && ((command != nullptr && command->children.size() > 1) ||
-                               final != nullptr);
+      bool has_args =
+          last && ((command != nullptr && command->children.size() > 1) || final != nullptr);
       receiver = EvalField(idents[i], node, has_args, receiver);
     }
     return receiver;
   }
 
-  Value EvalField(const std::string& name, const Node& node, bool has_args,
-                  const Value& receiver) {
+  Value EvalField(const std::string& name, const Node& node, bool has_args, const Value& receiver) {
     At(node);
     if (receiver.IsNil() && !receiver.boxed()) return Value();
     std::string type = receiver.boxed() ? "interface {}" : receiver.TypeName();

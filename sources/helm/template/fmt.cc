@@ -336,7 +336,8 @@ void Pad(std::string& out, std::string_view text, const Spec& spec, bool numeric
     out.append(fill, ' ');
     return;
   }
-  if (spec.zero && numeric && !text.empty() && (text[0] == '-' || text[0] == '+' || text[0] == ' ')) {
+  if (spec.zero && numeric && !text.empty() &&
+      (text[0] == '-' || text[0] == '+' || text[0] == ' ')) {
     out += text[0];
     out.append(fill, '0');
     out += text.substr(1);

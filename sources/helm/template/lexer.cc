@@ -31,12 +31,18 @@ bool HasRightTrimMarker(std::string_view s) {
 
 TokenType Keyword(std::string_view word) {
   static constexpr std::pair<std::string_view, TokenType> kKeywords[] = {
-      {".", TokenType::kDot},           {"block", TokenType::kBlock},
-      {"break", TokenType::kBreak},     {"continue", TokenType::kContinue},
-      {"define", TokenType::kDefine},   {"else", TokenType::kElse},
-      {"end", TokenType::kEnd},         {"if", TokenType::kIf},
-      {"range", TokenType::kRange},     {"nil", TokenType::kNil},
-      {"template", TokenType::kTemplate}, {"with", TokenType::kWith},
+      {".", TokenType::kDot},
+      {"block", TokenType::kBlock},
+      {"break", TokenType::kBreak},
+      {"continue", TokenType::kContinue},
+      {"define", TokenType::kDefine},
+      {"else", TokenType::kElse},
+      {"end", TokenType::kEnd},
+      {"if", TokenType::kIf},
+      {"range", TokenType::kRange},
+      {"nil", TokenType::kNil},
+      {"template", TokenType::kTemplate},
+      {"with", TokenType::kWith},
   };
   for (const auto& [name, type] : kKeywords) {
     if (name == word) return type;
@@ -370,7 +376,7 @@ bool Lexer::LexQuoted(char quote, std::string_view unterminated) {
     }
     if (c == quote) break;
   }
-  Emit(quote == '"'    ? TokenType::kString
+  Emit(quote == '"'   ? TokenType::kString
        : quote == '`' ? TokenType::kRawString
                       : TokenType::kCharConstant);
   return true;

@@ -90,8 +90,7 @@ class Parser {
   }
 
   [[noreturn]] void Errorf(const std::string& message) {
-    throw ParseError{"template: " + name_ + ":" + std::to_string(Current().line) + ": " +
-                     message};
+    throw ParseError{"template: " + name_ + ":" + std::to_string(Current().line) + ": " + message};
   }
 
   const Token& Current() const { return lexer_.tokens()[index_ == 0 ? 0 : index_ - 1]; }
@@ -101,7 +100,9 @@ class Parser {
     if (index_ > lexer_.tokens().size()) index_ = lexer_.tokens().size();
     return token;
   }
-  const Token& Peek() const { return lexer_.tokens()[std::min(index_, lexer_.tokens().size() - 1)]; }
+  const Token& Peek() const {
+    return lexer_.tokens()[std::min(index_, lexer_.tokens().size() - 1)];
+  }
   const Token& NextNonSpace() {
     while (Peek().type == TokenType::kSpace) Next();
     return Next();
@@ -117,7 +118,8 @@ class Parser {
       std::string extra;
       if (action_line_ != 0 && action_line_ != token.line) {
         extra = " in action started at " + name_ + ":" + std::to_string(action_line_);
-        if (token.value.ends_with(" action")) extra = extra.substr(std::string(" in action").size());
+        if (token.value.ends_with(" action"))
+          extra = extra.substr(std::string(" in action").size());
       }
       Errorf(std::string(token.value) + extra);
     }
@@ -646,8 +648,8 @@ std::string Node::String() const {
       return "{{continue}}";
     case NodeType::kChain: {
       const Node& operand = *children[0];
-      std::string out = operand.type == NodeType::kPipe ? "(" + operand.String() + ")"
-                                                         : operand.String();
+      std::string out =
+          operand.type == NodeType::kPipe ? "(" + operand.String() + ")" : operand.String();
       for (const std::string& field : idents) out += "." + field;
       return out;
     }

@@ -57,8 +57,8 @@ Result<bool> Equal(const Value& a, std::span<const Value> others) {
           if (a.IsNil() || b.IsNil()) {
             truth = a.IsNil() == b.IsNil();
           } else if (a.TypeName() != b.TypeName()) {
-            return Status::Invalid("non-comparable types " + FormatValue(a) + ": " +
-                                   a.TypeName() + ", " + b.TypeName() + ": " + FormatValue(b));
+            return Status::Invalid("non-comparable types " + FormatValue(a) + ": " + a.TypeName() +
+                                   ", " + b.TypeName() + ": " + FormatValue(b));
           } else {
             return Status::Invalid("non-comparable type " + FormatValue(b) + ": " + b.TypeName());
           }
@@ -332,8 +332,7 @@ CONVERGE_FUNC(FnGe) {
 CONVERGE_FUNC(FnCall) {
   (void)call;
   if (args[0].IsNil()) return Status::Invalid("call of nil");
-  return Status::Invalid("non-function " + FormatValue(args[0]) + " of type " +
-                         args[0].TypeName());
+  return Status::Invalid("non-function " + FormatValue(args[0]) + " of type " + args[0].TypeName());
 }
 
 }  // namespace converge::sources::helm::tmpl

@@ -58,8 +58,7 @@ CONVERGE_FUNC(FnFail) {
 CONVERGE_FUNC(FnRequired) {
   (void)call;
   const Value& value = args[1];
-  if (value.IsNil() ||
-      (value.kind() == Value::Kind::kString && value.string_value().empty())) {
+  if (value.IsNil() || (value.kind() == Value::Kind::kString && value.string_value().empty())) {
     return Status::Invalid(args[0].string_value());
   }
   return value;

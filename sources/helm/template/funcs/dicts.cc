@@ -148,10 +148,10 @@ CONVERGE_FUNC(FnDig) {
     if (found == current.map().end()) return args[args.size() - 2];
     if (i + 3 == args.size()) return found->second;
     if (found->second.kind() != Value::Kind::kMap) {
-      return Status::Invalid("interface conversion: interface {} is " +
-                             (found->second.IsNil() ? std::string("nil")
-                                                    : found->second.TypeName()) +
-                             ", not map[string]interface {}");
+      return Status::Invalid(
+          "interface conversion: interface {} is " +
+          (found->second.IsNil() ? std::string("nil") : found->second.TypeName()) +
+          ", not map[string]interface {}");
     }
     current = found->second;
   }

@@ -90,7 +90,9 @@ CONVERGE_FUNC(FnB64dec) {
     }
   }
   std::optional<std::string> decoded = Base64Decode(text);
-  if (!decoded) return Value::String("illegal base64 data at input byte " + std::to_string(text.size() / 4 * 4));
+  if (!decoded)
+    return Value::String("illegal base64 data at input byte " +
+                         std::to_string(text.size() / 4 * 4));
   return Value::String(std::move(*decoded));
 }
 
@@ -184,14 +186,13 @@ CONVERGE_FUNC(FnFromJson) {
   if (!value.ok()) {
     map.mutable_map()["Error"] = Value::String(value.status().message());
   } else if (!value->IsNil()) {
-    map.mutable_map()["Error"] = Value::String(
-        "json: cannot unmarshal " + std::string(value->kind() == Value::Kind::kList ? "array"
-                                                : value->kind() == Value::Kind::kString
-                                                    ? "string"
-                                                    : value->kind() == Value::Kind::kBool
-                                                          ? "bool"
-                                                          : "number") +
-        " into Go value of type map[string]interface {}");
+    map.mutable_map()["Error"] =
+        Value::String("json: cannot unmarshal " +
+                      std::string(value->kind() == Value::Kind::kList     ? "array"
+                                  : value->kind() == Value::Kind::kString ? "string"
+                                  : value->kind() == Value::Kind::kBool   ? "bool"
+                                                                          : "number") +
+                      " into Go value of type map[string]interface {}");
   }
   return map;
 }
@@ -201,8 +202,9 @@ CONVERGE_FUNC(FnFromJsonArray) {
   Result<Value> value = DecodeJson(args[0].string_value());
   if (value.ok() && value->kind() == Value::Kind::kList) return *value;
   if (value.ok() && value->IsNil()) return Value::List();
-  return Value::List({Value::String(value.ok() ? "json: cannot unmarshal into Go value of type []interface {}"
-                                               : value.status().message())});
+  return Value::List(
+      {Value::String(value.ok() ? "json: cannot unmarshal into Go value of type []interface {}"
+                                : value.status().message())});
 }
 
 CONVERGE_FUNC(FnToYaml) {
@@ -220,10 +222,13 @@ CONVERGE_FUNC(FnFromYaml) {
   if (!value.ok()) {
     map.mutable_map()["Error"] = Value::String(value.status().message());
   } else if (!value->IsNil()) {
-    map.mutable_map()["Error"] = Value::String(
-        "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal " +
-        std::string(value->kind() == Value::Kind::kList ? "array" : value->kind() == Value::Kind::kString ? "string" : value->kind() == Value::Kind::kBool ? "bool" : "number") +
-        " into Go value of type map[string]interface {}");
+    map.mutable_map()["Error"] =
+        Value::String("error unmarshaling JSON: while decoding JSON: json: cannot unmarshal " +
+                      std::string(value->kind() == Value::Kind::kList     ? "array"
+                                  : value->kind() == Value::Kind::kString ? "string"
+                                  : value->kind() == Value::Kind::kBool   ? "bool"
+                                                                          : "number") +
+                      " into Go value of type map[string]interface {}");
   }
   return map;
 }
@@ -235,7 +240,10 @@ CONVERGE_FUNC(FnFromYamlArray) {
   if (value.ok() && value->IsNil()) return Value::List();
   return Value::List({Value::String(
       value.ok() ? "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal " +
-                       std::string(value->kind() == Value::Kind::kMap ? "object" : value->kind() == Value::Kind::kString ? "string" : value->kind() == Value::Kind::kBool ? "bool" : "number") +
+                       std::string(value->kind() == Value::Kind::kMap      ? "object"
+                                   : value->kind() == Value::Kind::kString ? "string"
+                                   : value->kind() == Value::Kind::kBool   ? "bool"
+                                                                           : "number") +
                        " into Go value of type []interface {}"
                  : value.status().message())});
 }

@@ -96,10 +96,12 @@ std::string MulDigits(const std::string& a, const std::string& b) {
 
 void Align(Decimal& a, Decimal& b) {
   if (a.exponent > b.exponent) {
-    a.digits = StripLeadingZeros(a.digits + std::string(static_cast<size_t>(a.exponent - b.exponent), '0'));
+    a.digits = StripLeadingZeros(a.digits +
+                                 std::string(static_cast<size_t>(a.exponent - b.exponent), '0'));
     a.exponent = b.exponent;
   } else if (b.exponent > a.exponent) {
-    b.digits = StripLeadingZeros(b.digits + std::string(static_cast<size_t>(b.exponent - a.exponent), '0'));
+    b.digits = StripLeadingZeros(b.digits +
+                                 std::string(static_cast<size_t>(b.exponent - a.exponent), '0'));
     b.exponent = a.exponent;
   }
 }

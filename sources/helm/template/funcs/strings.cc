@@ -12,8 +12,8 @@ const std::string& S(const std::vector<Value>& args, size_t i) { return args[i].
 
 bool IsUnicodeSpace(char32_t r) {
   return r == ' ' || (r >= '\t' && r <= '\r') || r == 0x85 || r == 0xa0 || r == 0x1680 ||
-         (r >= 0x2000 && r <= 0x200a) || r == 0x2028 || r == 0x2029 || r == 0x202f ||
-         r == 0x205f || r == 0x3000;
+         (r >= 0x2000 && r <= 0x200a) || r == 0x2028 || r == 0x2029 || r == 0x202f || r == 0x205f ||
+         r == 0x3000;
 }
 
 std::string TrimSpace(const std::string& text) {
@@ -103,8 +103,8 @@ char32_t LowerRune(char32_t r) {
 }
 
 bool IsLetterOrDigit(char32_t r) {
-  return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') ||
-         r == '_' || r >= 0x80;
+  return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') || r == '_' ||
+         r >= 0x80;
 }
 
 Value MakeMapOfParts(const std::vector<std::string>& parts) {

@@ -319,8 +319,9 @@ constexpr FuncDef kFunctions[] = {
 std::span<const FuncDef> FunctionTable() { return kFunctions; }
 
 const FuncDef* FindFunction(std::string_view name) {
-  auto found = std::lower_bound(std::begin(kFunctions), std::end(kFunctions), name,
-                                [](const FuncDef& def, std::string_view key) { return def.name < key; });
+  auto found =
+      std::lower_bound(std::begin(kFunctions), std::end(kFunctions), name,
+                       [](const FuncDef& def, std::string_view key) { return def.name < key; });
   if (found == std::end(kFunctions) || found->name != name) return nullptr;
   return &*found;
 }
