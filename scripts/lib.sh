@@ -9,7 +9,7 @@ CONVERGE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CONVERGE_BUILD_PACKAGES=(
   g++ cmake ninja-build pkg-config git
   libyaml-dev libgit2-dev libcpp-httplib-dev libssl-dev nlohmann-json3-dev libspdlog-dev
-  libfmt-dev libsqlite3-dev
+  libfmt-dev libsqlite3-dev libre2-dev
 )
 CONVERGE_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev)
 # Commands the oracle installer needs, with the Debian package that provides each. Machines may

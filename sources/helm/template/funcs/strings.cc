@@ -408,3 +408,37 @@ CONVERGE_FUNC(FnSwapcase) {
 }
 
 }  // namespace converge::sources::helm::tmpl
+
+namespace converge::sources::helm::tmpl {
+
+// goutils.Abbreviate / AbbreviateFull as sprig calls them; widths below 4 (7 for both ends)
+// return the text unchanged, as sprig swallows the library's error.
+CONVERGE_FUNC(FnAbbrev) {
+  (void)call;
+  int64_t width = args[0].int_value();
+  const std::string& text = args[1].string_value();
+  if (width < 4) return Value::String(text);
+  if (static_cast<int64_t>(text.size()) <= width) return Value::String(text);
+  return Value::String(text.substr(0, static_cast<size_t>(width - 3)) + "...");
+}
+
+CONVERGE_FUNC(FnAbbrevboth) {
+  (void)call;
+  int64_t offset = args[0].int_value();
+  int64_t width = args[1].int_value();
+  const std::string& text = args[2].string_value();
+  auto size = static_cast<int64_t>(text.size());
+  if (width < 4 || (offset > 0 && width < 7) || size <= width) return Value::String(text);
+  if (offset > size) offset = size;
+  if (size - offset < width - 3) offset = size - (width - 3);
+  if (offset <= 4) return Value::String(text.substr(0, static_cast<size_t>(width - 3)) + "...");
+  if (offset + width - 3 < size) {
+    std::string rest = text.substr(static_cast<size_t>(offset));
+    std::vector<Value> inner = {Value::Int(width - 3), Value::String(rest)};
+    Result<Value> abbreviated = FnAbbrev(call, inner);
+    return Value::String("..." + abbreviated->string_value());
+  }
+  return Value::String("..." + text.substr(static_cast<size_t>(size - (width - 3))));
+}
+
+}  // namespace converge::sources::helm::tmpl
