@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "base/base64.h"
+#include "base/utf8.h"
 #include "kube/kube.h"
 #include "sources/helm/template/template.h"
 #include "tests/support/support.h"
@@ -17,8 +18,10 @@ using converge::testing::Run;
 using converge::testing::SourceDir;
 using converge::testing::TempDir;
 
+// Outputs that are not valid UTF-8 (a byte-wise trunc of "ü") are kept as base64.
 nlohmann::json Outcome::ToJson() const {
-  if (error) return {{"error", message}};
+  if (error) return {{"error", ValidUtf8(message)}};
+  if (ValidUtf8(output) != output) return {{"output_base64", Base64Encode(output)}};
   return {{"output", output}};
 }
 
@@ -27,6 +30,8 @@ Outcome Outcome::FromJson(const nlohmann::json& json) {
   if (json.contains("error")) {
     outcome.error = true;
     outcome.message = json["error"].get<std::string>();
+  } else if (json.contains("output_base64")) {
+    outcome.output = Base64Decode(json["output_base64"].get<std::string>()).value_or("");
   } else {
     outcome.output = json["output"].get<std::string>();
   }
@@ -202,11 +207,12 @@ Outcome RenderWithEngine(const Case& c) {
   return outcome;
 }
 
-std::map<std::string, Outcome> RenderWithHelm(const std::vector<Case>& cases) {
-  std::map<std::string, Outcome> outcomes;
-  TempDir dir;
-  std::vector<const Case*> pending;
-  for (const Case& c : cases) pending.push_back(&c);
+namespace {
+
+// One helm4 run per attempt: a failing case stops the whole chart, so it is recorded and the
+// rest rendered again. Small batches keep those reruns cheap.
+void RenderBatch(const TempDir& dir, std::vector<const Case*> pending,
+                 std::map<std::string, Outcome>& outcomes) {
   std::vector<std::string> argv = {(OracleDir() / "helm4").string(), "template", "c"};
   while (!pending.empty()) {
     WriteChart(dir, pending);
@@ -241,6 +247,21 @@ std::map<std::string, Outcome> RenderWithHelm(const std::vector<Case>& cases) {
     }
     outcomes[culprit->id] = Outcome{true, "", HelmCore(result.err)};
     pending.erase(std::find(pending.begin(), pending.end(), culprit));
+  }
+}
+
+}  // namespace
+
+std::map<std::string, Outcome> RenderWithHelm(const std::vector<Case>& cases) {
+  constexpr size_t kBatch = 40;
+  std::map<std::string, Outcome> outcomes;
+  TempDir dir;
+  for (size_t start = 0; start < cases.size(); start += kBatch) {
+    std::vector<const Case*> batch;
+    for (size_t i = start; i < std::min(cases.size(), start + kBatch); ++i) {
+      batch.push_back(&cases[i]);
+    }
+    RenderBatch(dir, std::move(batch), outcomes);
   }
   return outcomes;
 }
