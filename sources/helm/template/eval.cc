@@ -59,7 +59,7 @@ bool Matches(char param, const Value& value) {
     case 'b':
       return value.kind() == Value::Kind::kBool;
     case 'm':
-      return value.kind() == Value::Kind::kMap && value.elem() == ElemType::kAny;
+      return value.kind() == Value::Kind::kMap && value.HoldsInterfaces();
     case 'u':
       return false;
     default:
@@ -281,7 +281,7 @@ class Executor : public Call {
         std::vector<Value> items = value.list();
         for (size_t i = 0; i < items.size(); ++i) {
           ran = true;
-          items[i].set_boxed(value.elem() == ElemType::kAny);
+          items[i].set_boxed(value.HoldsInterfaces());
           if (iteration(Value::Int(static_cast<int64_t>(i)), items[i]) == Flow::kBreak) break;
         }
         break;
@@ -290,7 +290,7 @@ class Executor : public Call {
         std::vector<std::pair<std::string, Value>> entries(value.map().begin(), value.map().end());
         for (auto& [key, item] : entries) {
           ran = true;
-          item.set_boxed(value.elem() == ElemType::kAny);
+          item.set_boxed(value.HoldsInterfaces());
           if (iteration(Value::String(key), item) == Flow::kBreak) break;
         }
         break;
@@ -471,7 +471,7 @@ class Executor : public Call {
       if (has_args) Errorf(name + " is not a method but has arguments");
       auto found = receiver.map().find(name);
       Value result = found == receiver.map().end() ? Value() : found->second;
-      result.set_boxed(receiver.elem() == ElemType::kAny);
+      result.set_boxed(receiver.HoldsInterfaces());
       return result;
     }
     Errorf("can't evaluate field " + name + " in type " + type);
@@ -554,7 +554,8 @@ class Executor : public Call {
       case NodeType::kDot:
         return ValidateType(dot, param);
       case NodeType::kNil:
-        if (param == 'a' || param == 'm') return param == 'm' ? Value::Map() : Value();
+        if (param == 'a' || param == 'r') return Value();
+        if (param == 'm') return Value::Map();
         Errorf("cannot assign nil to " + std::string(ParamTypeName(param)));
       case NodeType::kField:
         return ValidateType(EvalFieldChain(dot, dot, node, node.idents, nullptr, nullptr), param);

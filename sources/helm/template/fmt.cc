@@ -392,7 +392,82 @@ std::string IntegerText(int64_t value, bool is_unsigned, const Spec& spec) {
   return sign + prefix + digits;
 }
 
+// strconv's 'x' and 'b' float formats.
+std::string HexFloat(double value, int precision, bool upper) {
+  std::string sign = std::signbit(value) ? "-" : "";
+  value = std::fabs(value);
+  uint64_t mantissa = 0;
+  int exponent = 0;
+  if (value != 0) {
+    int e2 = 0;
+    double fraction = std::frexp(value, &e2);
+    mantissa = static_cast<uint64_t>(std::ldexp(fraction, 53));
+    exponent = e2 - 1;
+  }
+  // mantissa holds 53 bits with the leading one at bit 52.
+  uint64_t frac = mantissa & ((uint64_t{1} << 52) - 1);
+  int lead = value == 0 ? 0 : 1;
+  std::string digits;
+  for (int shift = 48; shift >= 0; shift -= 4) digits += kHex[(frac >> shift) & 15];
+  if (precision < 0) {
+    while (!digits.empty() && digits.back() == '0') digits.pop_back();
+  } else if (precision < 13) {
+    uint64_t keep = frac >> (52 - 4 * precision);
+    uint64_t rest = frac & ((uint64_t{1} << (52 - 4 * precision)) - 1);
+    uint64_t half = uint64_t{1} << (51 - 4 * precision);
+    if (rest > half || (rest == half && (keep & 1))) ++keep;
+    if (precision == 0 ? keep > 0 : keep >> (4 * precision)) {
+      lead += 1;
+      keep = 0;
+      if (lead == 2) {
+        lead = 1;
+        ++exponent;
+      }
+    }
+    digits.clear();
+    for (int shift = 4 * (precision - 1); shift >= 0; shift -= 4) digits += kHex[(keep >> shift) & 15];
+  } else {
+    digits.append(static_cast<size_t>(precision - 13), '0');
+  }
+  char exponent_text[16];
+  std::snprintf(exponent_text, sizeof(exponent_text), "p%c%02d", exponent < 0 ? '-' : '+',
+                std::abs(exponent));
+  std::string out = sign + "0x" + std::to_string(lead) + (digits.empty() ? "" : "." + digits) +
+                    exponent_text;
+  if (upper) {
+    for (char& c : out) c = static_cast<char>(std::toupper(c));
+  }
+  return out;
+}
+
+std::string BinaryFloat(double value) {
+  int e2 = 0;
+  double fraction = std::frexp(std::fabs(value), &e2);
+  auto mantissa = static_cast<uint64_t>(std::ldexp(fraction, 53));
+  int exponent = value == 0 ? -1074 : e2 - 53;
+  std::string out = std::signbit(value) ? "-" : "";
+  out += std::to_string(mantissa) + "p" + (exponent >= 0 ? "+" : "") + std::to_string(exponent);
+  return out;
+}
+
 std::string FloatText(double value, const Spec& spec) {
+  if (spec.verb == 'x' || spec.verb == 'X') {
+    std::string text = HexFloat(value, spec.precision, spec.verb == 'X');
+    if (spec.sharp && spec.precision < 0) {
+      // fmt's '#' pads to six significant digits, counting the 'x' of "0x" as one.
+      size_t p = text.find_first_of("pP");
+      size_t start = text.find_first_of("xX") + 1;
+      int significant = 1;
+      for (size_t i = start; i < p; ++i) significant += text[i] != '.' ? 1 : 0;
+      std::string zeros(static_cast<size_t>(std::max(0, 6 - significant)), '0');
+      if (text.find('.') == std::string::npos && !zeros.empty()) zeros.insert(0, ".");
+      text.insert(p, zeros);
+    }
+    if (spec.plus && text[0] != '-') return "+" + text;
+    if (spec.space && text[0] != '-') return " " + text;
+    return text;
+  }
+  if (spec.verb == 'b') return BinaryFloat(value);
   char verb = spec.verb == 'v' ? 'g' : spec.verb;
   int precision = spec.precision;
   if (precision < 0 && (verb == 'e' || verb == 'E' || verb == 'f' || verb == 'F')) precision = 6;
@@ -410,16 +485,19 @@ class Printer {
  public:
   std::string out;
 
-  void BadVerb(const Value& value, char verb) {
+  // Go prints the operand of a wrong verb with %v and the same flags.
+  void BadVerb(const Value& value, const Spec& spec) {
     out += "%!";
-    out += verb;
+    out += spec.verb;
     out += '(';
     if (value.IsNil()) {
       out += "<nil>";
     } else {
       out += value.TypeName();
       out += '=';
-      AppendValue(out, value);
+      Spec as_v = spec;
+      as_v.verb = 'v';
+      Print(value, as_v, false);
     }
     out += ')';
   }
@@ -439,14 +517,14 @@ class Printer {
         if (verb == 'v') {
           Pad(out, "<nil>", spec, false);
         } else {
-          BadVerb(value, verb);
+          BadVerb(value, spec);
         }
         return;
       case Value::Kind::kBool:
         if (verb == 'v' || verb == 't') {
           Pad(out, value.bool_value() ? "true" : "false", spec, false);
         } else {
-          BadVerb(value, verb);
+          BadVerb(value, spec);
         }
         return;
       case Value::Kind::kInt:
@@ -457,7 +535,7 @@ class Printer {
         if (std::string_view("vbeEfFgGxX").find(verb) != std::string_view::npos) {
           Pad(out, FloatText(value.float_value(), spec), spec, true);
         } else {
-          BadVerb(value, verb);
+          BadVerb(value, spec);
         }
         return;
       case Value::Kind::kString:
@@ -521,7 +599,7 @@ class Printer {
         return;
       }
       default:
-        BadVerb(value, spec.verb);
+        BadVerb(value, spec);
     }
   }
 
@@ -546,7 +624,7 @@ class Printer {
         return;
       case 'x':
       case 'X': {
-        std::string hex;
+        std::string hex = spec.sharp ? (spec.verb == 'x' ? "0x" : "0X") : "";
         const char* digits = spec.verb == 'x' ? "0123456789abcdef" : "0123456789ABCDEF";
         for (unsigned char c : text) {
           hex += digits[c >> 4];
@@ -556,7 +634,7 @@ class Printer {
         return;
       }
       default:
-        BadVerb(Value::String(text), spec.verb);
+        BadVerb(Value::String(text), spec);
     }
   }
 
@@ -760,6 +838,7 @@ std::string Sprintf(std::string_view format, std::span<const Value> args) {
       continue;
     }
     spec.verb = verb;
+    if (verb == 'v') spec.plus = false;
     if (verb_rune.value >= 0x80) {
       out += "%!";
       AppendUtf8(out, verb_rune.value);

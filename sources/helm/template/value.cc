@@ -79,6 +79,7 @@ std::string_view ElemName(ElemType elem) {
     case ElemType::kList:
       return "[]interface {}";
     case ElemType::kAny:
+    case ElemType::kValues:
       break;
   }
   return "interface {}";
@@ -103,6 +104,7 @@ std::string Value::TypeName() const {
     case Kind::kList:
       return "[]" + std::string(ElemName(list_->elem));
     case Kind::kMap:
+      if (map_->elem == ElemType::kValues) return "common.Values";
       return "map[string]" + std::string(ElemName(map_->elem));
   }
   return "";

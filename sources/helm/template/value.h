@@ -19,7 +19,9 @@ namespace converge::sources::helm::tmpl {
 class Value;
 
 // The Go type of a slice's or map's elements where it is not interface{}.
-enum class ElemType : uint8_t { kAny, kString, kInt, kList };
+// kValues is Helm's common.Values: a map[string]interface{} under its own type name, which
+// typeOf prints and type assertions (sprig's dig) refuse.
+enum class ElemType : uint8_t { kAny, kString, kInt, kList, kValues };
 
 struct ListData {
   std::vector<Value> items;
@@ -59,6 +61,8 @@ class Value {
   const std::vector<Value>& list() const { return list_->items; }
   std::vector<Value>& mutable_list() const { return list_->items; }
   ElemType elem() const { return kind_ == Kind::kList ? list_->elem : map_->elem; }
+  // A list or map whose elements are interface{} values.
+  bool HoldsInterfaces() const { return elem() == ElemType::kAny || elem() == ElemType::kValues; }
   const MapData::Entries& map() const { return map_->entries; }
   MapData::Entries& mutable_map() const { return map_->entries; }
 

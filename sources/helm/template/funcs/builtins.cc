@@ -60,7 +60,9 @@ Result<bool> Equal(const Value& a, std::span<const Value> others) {
             return Status::Invalid("non-comparable types " + FormatValue(a) + ": " + a.TypeName() +
                                    ", " + b.TypeName() + ": " + FormatValue(b));
           } else {
-            return Status::Invalid("non-comparable type " + FormatValue(b) + ": " + b.TypeName());
+            Value operand[] = {b};
+            return Status::Invalid("non-comparable type " + Sprintf("%s", operand) + ": " +
+                                   b.TypeName());
           }
           break;
       }
@@ -92,7 +94,11 @@ Result<bool> Less(const Value& a, const Value& b) {
 // text/template's evalArgs: one string argument as it is, anything else through Sprint.
 std::string ArgsText(const std::vector<Value>& args) {
   if (args.size() == 1 && args[0].kind() == Value::Kind::kString) return args[0].string_value();
-  return Sprint(args);
+  std::vector<Value> printable = args;
+  for (Value& arg : printable) {
+    if (arg.IsNil()) arg = Value::String("<no value>");
+  }
+  return Sprint(printable);
 }
 
 }  // namespace
@@ -154,7 +160,7 @@ CONVERGE_FUNC(FnIndex) {
       if (item.kind() == Value::Kind::kString) {
         item = Value::Int(static_cast<unsigned char>(item.string_value()[static_cast<size_t>(x)]));
       } else {
-        bool boxed = item.elem() == ElemType::kAny;
+        bool boxed = item.HoldsInterfaces();
         item = item.list()[static_cast<size_t>(x)];
         item.set_boxed(boxed);
       }
@@ -166,7 +172,7 @@ CONVERGE_FUNC(FnIndex) {
         return Status::Invalid("value has type " + index.TypeName() + "; should be string");
       }
       auto found = item.map().find(index.string_value());
-      bool boxed = item.elem() == ElemType::kAny;
+      bool boxed = item.HoldsInterfaces();
       if (found == item.map().end()) {
         item = item.elem() == ElemType::kString ? Value::String("") : Value();
       } else {

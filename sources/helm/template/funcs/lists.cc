@@ -90,7 +90,7 @@ CONVERGE_FUNC(FnRest) {
   (void)call;
   Result<std::vector<Value>> list = AsList(args[0], "find rest");
   if (!list.ok()) return list.status();
-  if (list->empty()) return Value();
+  if (list->empty()) return Value::List();
   list->erase(list->begin());
   return Value::List(std::move(*list));
 }
@@ -99,7 +99,7 @@ CONVERGE_FUNC(FnInitial) {
   (void)call;
   Result<std::vector<Value>> list = AsList(args[0], "find initial");
   if (!list.ok()) return list.status();
-  if (list->empty()) return Value();
+  if (list->empty()) return Value::List();
   list->pop_back();
   return Value::List(std::move(*list));
 }
@@ -169,7 +169,7 @@ CONVERGE_FUNC(FnSlice) {
   int64_t start = args.size() > 1 ? ToInt64(args[1]) : 0;
   int64_t end = args.size() > 2 ? ToInt64(args[2]) : size;
   if (start < 0 || end < start || end > size) {
-    return Status::Invalid("reflect: slice index out of range");
+    return Status::Invalid("reflect.Value.Slice: slice index out of bounds");
   }
   std::vector<Value> out(list.list().begin() + start, list.list().begin() + end);
   return Value::List(std::move(out), list.elem());
@@ -196,7 +196,7 @@ CONVERGE_FUNC(FnChunk) {
     return Status::Invalid("Cannot chunk type " + std::string(args[1].KindName()));
   }
   std::vector<Value> out;
-  if (size <= 0) return Status::Invalid("runtime error: integer divide by zero");
+  if (size <= 0) return Status::Invalid("runtime error: makeslice: len out of range");
   for (size_t i = 0; i < list->size(); i += static_cast<size_t>(size)) {
     size_t end = std::min(list->size(), i + static_cast<size_t>(size));
     out.push_back(Value::List(std::vector<Value>(list->begin() + static_cast<ptrdiff_t>(i),

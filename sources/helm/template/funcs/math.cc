@@ -339,25 +339,32 @@ CONVERGE_FUNC(FnFloat64) {
   return Value::Float(ToFloat64(args[0]));
 }
 
+// strconv.Atoi in base 10; on overflow Go returns the saturated value with an error that sprig
+// ignores, on bad syntax 0.
 CONVERGE_FUNC(FnAtoi) {
   (void)call;
-  const std::string& text = args[0].string_value();
-  std::string_view digits = text;
-  if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) digits.remove_prefix(1);
+  std::string_view digits = args[0].string_value();
+  bool negative = false;
+  if (!digits.empty() && (digits[0] == '+' || digits[0] == '-')) {
+    negative = digits[0] == '-';
+    digits.remove_prefix(1);
+  }
   bool ok = !digits.empty() &&
             std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (!ok) return Value::Int(0);
-  std::optional<int64_t> value = ParseGoInt(text[0] == '+' ? text.substr(1) : text);
-  if (!value) {
-    // Go's Atoi saturates on overflow and returns the error, which sprig ignores.
-    return Value::Int(text[0] == '-' ? INT64_MIN : INT64_MAX);
+  uint64_t magnitude = 0;
+  for (char c : digits) {
+    if (magnitude > (uint64_t{1} << 63) / 10) {
+      return Value::Int(negative ? INT64_MIN : INT64_MAX);
+    }
+    magnitude = magnitude * 10 + static_cast<uint64_t>(c - '0');
   }
-  if (text.size() > 1 && text[text[0] == '-' || text[0] == '+' ? 1 : 0] == '0') {
-    int64_t decimal = 0;
-    for (char c : digits) decimal = decimal * 10 + (c - '0');
-    return Value::Int(text[0] == '-' ? -decimal : decimal);
+  if (negative) {
+    if (magnitude > uint64_t{1} << 63) return Value::Int(INT64_MIN);
+    return Value::Int(static_cast<int64_t>(0 - magnitude));
   }
-  return Value::Int(*value);
+  if (magnitude >= uint64_t{1} << 63) return Value::Int(INT64_MAX);
+  return Value::Int(static_cast<int64_t>(magnitude));
 }
 
 CONVERGE_FUNC(FnToDecimal) {

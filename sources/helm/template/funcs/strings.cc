@@ -318,11 +318,13 @@ CONVERGE_FUNC(FnCat) {
   return Value::String(out);
 }
 
+// goutils.DeleteWhiteSpace reads the text byte by byte, each byte taken as a Latin-1 rune.
 CONVERGE_FUNC(FnNospace) {
   (void)call;
   std::string out;
-  for (char32_t r : DecodeUtf8Runes(S(args, 0))) {
-    if (!IsUnicodeSpace(r)) AppendUtf8(out, r);
+  for (unsigned char c : S(args, 0)) {
+    if (c == ' ' || (c >= '\t' && c <= '\r') || c == 0x85 || c == 0xa0) continue;
+    AppendUtf8(out, c);
   }
   return Value::String(out);
 }
@@ -382,15 +384,16 @@ CONVERGE_FUNC(FnHello) {
   return Value::String("Hello!");
 }
 
+// goutils.Initials: the first byte of every word, each byte taken as a Latin-1 rune.
 CONVERGE_FUNC(FnInitials) {
   (void)call;
   std::string out;
   bool take = true;
-  for (char32_t r : DecodeUtf8Runes(S(args, 0))) {
-    if (IsUnicodeSpace(r)) {
+  for (unsigned char c : S(args, 0)) {
+    if (c == ' ' || (c >= '\t' && c <= '\r') || c == 0x85 || c == 0xa0) {
       take = true;
     } else if (take) {
-      AppendUtf8(out, r);
+      AppendUtf8(out, c);
       take = false;
     }
   }

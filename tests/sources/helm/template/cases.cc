@@ -99,6 +99,9 @@ Value CaseData(const Case& c) {
     if (values.kind() != Value::Kind::kMap) values = Value::Map();
   }
   values.mutable_map()["global"] = Value::Map();
+  Value typed = Value::Map(ElemType::kValues);
+  typed.mutable_map() = values.map();
+  values = typed;
   Value data = Value::Map();
   data.mutable_map()["Values"] = values;
   Value release = Value::Map();
