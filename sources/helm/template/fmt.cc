@@ -425,15 +425,16 @@ std::string HexFloat(double value, int precision, bool upper) {
       }
     }
     digits.clear();
-    for (int shift = 4 * (precision - 1); shift >= 0; shift -= 4) digits += kHex[(keep >> shift) & 15];
+    for (int shift = 4 * (precision - 1); shift >= 0; shift -= 4)
+      digits += kHex[(keep >> shift) & 15];
   } else {
     digits.append(static_cast<size_t>(precision - 13), '0');
   }
   char exponent_text[16];
   std::snprintf(exponent_text, sizeof(exponent_text), "p%c%02d", exponent < 0 ? '-' : '+',
                 std::abs(exponent));
-  std::string out = sign + "0x" + std::to_string(lead) + (digits.empty() ? "" : "." + digits) +
-                    exponent_text;
+  std::string out =
+      sign + "0x" + std::to_string(lead) + (digits.empty() ? "" : "." + digits) + exponent_text;
   if (upper) {
     for (char& c : out) c = static_cast<char>(std::toupper(c));
   }

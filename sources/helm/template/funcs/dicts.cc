@@ -133,7 +133,7 @@ CONVERGE_FUNC(FnDig) {
     return Status::Invalid("dig needs at least three arguments");
   }
   const Value& dict = args.back();
-  if (dict.kind() != Value::Kind::kMap) {
+  if (dict.kind() != Value::Kind::kMap || dict.elem() != ElemType::kAny) {
     return Status::Invalid("interface conversion: interface {} is " +
                            (dict.IsNil() ? std::string("nil") : dict.TypeName()) +
                            ", not map[string]interface {}");
@@ -147,7 +147,7 @@ CONVERGE_FUNC(FnDig) {
     auto found = current.map().find(args[i].string_value());
     if (found == current.map().end()) return args[args.size() - 2];
     if (i + 3 == args.size()) return found->second;
-    if (found->second.kind() != Value::Kind::kMap) {
+    if (found->second.kind() != Value::Kind::kMap || found->second.elem() != ElemType::kAny) {
       return Status::Invalid(
           "interface conversion: interface {} is " +
           (found->second.IsNil() ? std::string("nil") : found->second.TypeName()) +

@@ -62,8 +62,8 @@ std::string Expand(const RE2& re, const std::string& templ, const Match& match) 
     bool brace = templ[next] == '{';
     if (brace) ++next;
     size_t name_start = next;
-    while (next < templ.size() && (std::isalnum(static_cast<unsigned char>(templ[next])) ||
-                                   templ[next] == '_')) {
+    while (next < templ.size() &&
+           (std::isalnum(static_cast<unsigned char>(templ[next])) || templ[next] == '_')) {
       ++next;
     }
     name = templ.substr(name_start, next - name_start);

@@ -9,10 +9,9 @@
 namespace converge::sources::helm::tmpl {
 namespace {
 
-constexpr std::string_view kCv =
-    R"(v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?)"
-    R"((-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?)"
-    R"((\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?)";
+constexpr std::string_view kCv = R"(v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?)"
+                                 R"((-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?)"
+                                 R"((\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?)";
 constexpr std::string_view kOps = R"(!=|>=|=>|<=|=<|~>|=|>|<|~|\^|)";
 
 struct Version {
@@ -24,9 +23,8 @@ struct Version {
 };
 
 const RE2& VersionRegex() {
-  static const RE2 re(
-      R"(v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?)"
-      R"((\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?)");
+  static const RE2 re(R"(v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?)"
+                      R"((\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?)");
   return re;
 }
 
@@ -57,8 +55,10 @@ Result<Version> ParseVersion(const std::string& text) {
   size_t start = 0;
   while (!v.pre.empty() && start <= v.pre.size()) {
     size_t dot = v.pre.find('.', start);
-    std::string part = v.pre.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    bool numeric = std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+    std::string part =
+        v.pre.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    bool numeric =
+        std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (numeric && part.size() > 1 && part[0] == '0') {
       return Status::Invalid("Invalid Prerelease string");
     }
@@ -218,8 +218,7 @@ std::string RewriteRange(std::string text) {
   std::string out = text;
   re2::StringPiece groups[22];
   size_t pos = 0;
-  while (pos <= text.size() &&
-         range.Match(text, pos, text.size(), RE2::UNANCHORED, groups, 22)) {
+  while (pos <= text.size() && range.Match(text, pos, text.size(), RE2::UNANCHORED, groups, 22)) {
     std::string whole(groups[0].data(), groups[0].size());
     std::string replacement = ">= " + std::string(groups[1].data(), groups[1].size()) +
                               ", <= " + std::string(groups[11].data(), groups[11].size()) + " ";
@@ -240,7 +239,8 @@ Result<std::vector<std::vector<Constraint>>> ParseConstraints(const std::string&
   size_t start = 0;
   while (true) {
     size_t bar = rewritten.find("||", start);
-    std::string part = rewritten.substr(start, bar == std::string::npos ? std::string::npos : bar - start);
+    std::string part =
+        rewritten.substr(start, bar == std::string::npos ? std::string::npos : bar - start);
     if (!RE2::FullMatch(part, valid)) return Status::Invalid("improper constraint: " + part);
     std::vector<std::string> pieces;
     re2::StringPiece input(part);
@@ -271,7 +271,8 @@ Result<std::vector<std::vector<Constraint>>> ParseConstraints(const std::string&
 
 CONVERGE_FUNC(FnSemverCompare) {
   (void)call;
-  Result<std::vector<std::vector<Constraint>>> constraints = ParseConstraints(args[0].string_value());
+  Result<std::vector<std::vector<Constraint>>> constraints =
+      ParseConstraints(args[0].string_value());
   if (!constraints.ok()) return constraints.status();
   Result<Version> version = ParseVersion(args[1].string_value());
   if (!version.ok()) return version.status();
