@@ -110,21 +110,9 @@ class Executor : public Call {
     return result;
   }
 
+  // Helm 4 parses tpl text as a template named "gotpl" in a clone of the whole set.
   Result<std::string> Tpl(const std::string& text, const Value& data) override {
-    std::string name;
-    if (data.kind() == Value::Kind::kMap) {
-      auto t = data.map().find("Template");
-      if (t != data.map().end() && t->second.kind() == Value::Kind::kMap) {
-        auto n = t->second.map().find("Name");
-        if (n != t->second.map().end() && n->second.kind() == Value::Kind::kString) {
-          name = n->second.string_value();
-        }
-      }
-    }
-    if (name.empty()) {
-      return Status::Invalid("cannot retrieve Template.Name from values inside tpl function: " +
-                             text + ": no Template.Name in values");
-    }
+    const std::string name = "gotpl";
     Result<std::vector<std::unique_ptr<Tree>>> trees = Parse(name, text, &HasFunction);
     if (!trees.ok()) {
       return Status::Invalid("cannot parse template " + GoQuote(text) + ": " +

@@ -46,7 +46,7 @@ CONVERGE_FUNC(FnTernary) {
 
 CONVERGE_FUNC(FnDeepCopy) {
   (void)call;
-  if (args[0].IsNil()) return Status::Invalid("copy: Must not be nil");
+  if (args[0].IsNil()) return Status::Invalid("reflect: call of reflect.Value.Type on zero Value");
   return args[0].DeepCopy();
 }
 

@@ -27,6 +27,9 @@ constexpr char kBase32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 // Go's json.Unmarshal result for a JSON text, numbers as float64.
 Result<Value> DecodeJson(const std::string& text) {
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Status::Invalid("unexpected end of JSON input");
+  }
   nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
   if (json.is_discarded()) {
     return Status::Invalid("invalid character in JSON input");

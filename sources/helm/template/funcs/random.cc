@@ -4,6 +4,9 @@
 #include "sources/helm/template/funcs/funcs.h"
 
 namespace converge::sources::helm::tmpl {
+
+CONVERGE_FUNC(FnB64enc);
+
 namespace {
 
 Result<Value> RandomFrom(Call& call, int64_t count, std::string_view alphabet) {
@@ -47,7 +50,6 @@ CONVERGE_FUNC(FnRandBytes) {
   std::string bytes;
   for (int64_t i = 0; i < count; ++i) bytes += static_cast<char>(call.Random()() & 0xff);
   std::vector<Value> encode = {Value::String(bytes)};
-  Result<Value> FnB64enc(Call&, std::vector<Value>&);
   return FnB64enc(call, encode);
 }
 

@@ -11,12 +11,48 @@ namespace {
 
 using Match = std::vector<re2::StringPiece>;
 
-Result<std::unique_ptr<RE2>> Compile(const std::string& pattern) {
+std::string_view GoErrorText(RE2::ErrorCode code) {
+  switch (code) {
+    case RE2::ErrorMissingParen:
+      return "missing closing )";
+    case RE2::ErrorMissingBracket:
+      return "missing closing ]";
+    case RE2::ErrorRepeatArgument:
+      return "missing argument to repetition operator";
+    case RE2::ErrorRepeatOp:
+      return "invalid nested repetition operator";
+    case RE2::ErrorBadEscape:
+      return "invalid escape sequence";
+    case RE2::ErrorTrailingBackslash:
+      return "trailing backslash at end of expression";
+    case RE2::ErrorBadCharRange:
+      return "invalid character class range";
+    case RE2::ErrorBadPerlOp:
+      return "invalid or unsupported Perl syntax";
+    case RE2::ErrorRepeatSize:
+      return "invalid repeat count";
+    case RE2::ErrorBadCharClass:
+      return "invalid character class";
+    case RE2::ErrorBadNamedCapture:
+      return "invalid named capture";
+    default:
+      return "invalid regular expression";
+  }
+}
+
+// The must* forms return regexp.Compile's error; the others panic as regexp.MustCompile does,
+// naming the expression.
+Result<std::unique_ptr<RE2>> Compile(const std::string& pattern, bool must) {
   RE2::Options options;
   options.set_log_errors(false);
   auto re = std::make_unique<RE2>(pattern, options);
-  if (!re->ok()) return Status::Invalid("error parsing regexp: " + re->error());
-  return re;
+  if (re->ok()) return re;
+  std::string error = "error parsing regexp: " + std::string(GoErrorText(re->error_code())) +
+                      ": `" + re->error_arg() + "`";
+  if (must) return Status::Invalid(error);
+  bool backquote = pattern.find('`') == std::string::npos;
+  std::string quoted = backquote ? "`" + pattern + "`" : "\"" + pattern + "\"";
+  return Status::Invalid("regexp: Compile(" + quoted + "): " + error);
 }
 
 // Go's allMatches: successive non-overlapping matches; an empty match right after the
@@ -118,25 +154,31 @@ std::string Replace(const RE2& re, const std::string& text, const std::string& r
 
 }  // namespace
 
+// sprig's regexMatch ignores a bad expression and answers false.
 CONVERGE_FUNC(FnRegexMatch) {
   (void)call;
-  auto re = Compile(args[0].string_value());
+  auto re = Compile(args[0].string_value(), true);
+  if (!re.ok()) return Value::Bool(false);
+  return Value::Bool(RE2::PartialMatch(args[1].string_value(), **re));
+}
+
+CONVERGE_FUNC(FnMustRegexMatch) {
+  (void)call;
+  auto re = Compile(args[0].string_value(), true);
   if (!re.ok()) return re.status();
   return Value::Bool(RE2::PartialMatch(args[1].string_value(), **re));
 }
 
-CONVERGE_FUNC(FnRegexFind) {
-  (void)call;
-  auto re = Compile(args[0].string_value());
+Result<Value> RegexFind(std::vector<Value>& args, bool must) {
+  auto re = Compile(args[0].string_value(), must);
   if (!re.ok()) return re.status();
   std::vector<Match> matches = AllMatches(**re, args[1].string_value(), 1);
   if (matches.empty()) return Value::String("");
   return Value::String(std::string(matches[0][0].data(), matches[0][0].size()));
 }
 
-CONVERGE_FUNC(FnRegexFindAll) {
-  (void)call;
-  auto re = Compile(args[0].string_value());
+Result<Value> RegexFindAll(std::vector<Value>& args, bool must) {
+  auto re = Compile(args[0].string_value(), must);
   if (!re.ok()) return re.status();
   std::vector<std::string> found;
   int64_t n = args[2].int_value();
@@ -148,23 +190,20 @@ CONVERGE_FUNC(FnRegexFindAll) {
   return Value::StringList(found);
 }
 
-CONVERGE_FUNC(FnRegexReplaceAll) {
-  (void)call;
-  auto re = Compile(args[0].string_value());
+Result<Value> RegexReplaceAll(std::vector<Value>& args, bool must) {
+  auto re = Compile(args[0].string_value(), must);
   if (!re.ok()) return re.status();
   return Value::String(Replace(**re, args[1].string_value(), args[2].string_value(), false));
 }
 
-CONVERGE_FUNC(FnRegexReplaceAllLiteral) {
-  (void)call;
-  auto re = Compile(args[0].string_value());
+Result<Value> RegexReplaceAllLiteral(std::vector<Value>& args, bool must) {
+  auto re = Compile(args[0].string_value(), must);
   if (!re.ok()) return re.status();
   return Value::String(Replace(**re, args[1].string_value(), args[2].string_value(), true));
 }
 
-CONVERGE_FUNC(FnRegexSplit) {
-  (void)call;
-  auto re = Compile(args[0].string_value());
+Result<Value> RegexSplit(std::vector<Value>& args, bool must) {
+  auto re = Compile(args[0].string_value(), must);
   if (!re.ok()) return re.status();
   const std::string& text = args[1].string_value();
   int64_t n = args[2].int_value();
@@ -192,6 +231,56 @@ CONVERGE_FUNC(FnRegexQuoteMeta) {
     out += c;
   }
   return Value::String(out);
+}
+
+CONVERGE_FUNC(FnRegexFind) {
+  (void)call;
+  return RegexFind(args, false);
+}
+
+CONVERGE_FUNC(FnMustRegexFind) {
+  (void)call;
+  return RegexFind(args, true);
+}
+
+CONVERGE_FUNC(FnRegexFindAll) {
+  (void)call;
+  return RegexFindAll(args, false);
+}
+
+CONVERGE_FUNC(FnMustRegexFindAll) {
+  (void)call;
+  return RegexFindAll(args, true);
+}
+
+CONVERGE_FUNC(FnRegexReplaceAll) {
+  (void)call;
+  return RegexReplaceAll(args, false);
+}
+
+CONVERGE_FUNC(FnMustRegexReplaceAll) {
+  (void)call;
+  return RegexReplaceAll(args, true);
+}
+
+CONVERGE_FUNC(FnRegexReplaceAllLiteral) {
+  (void)call;
+  return RegexReplaceAllLiteral(args, false);
+}
+
+CONVERGE_FUNC(FnMustRegexReplaceAllLiteral) {
+  (void)call;
+  return RegexReplaceAllLiteral(args, true);
+}
+
+CONVERGE_FUNC(FnRegexSplit) {
+  (void)call;
+  return RegexSplit(args, false);
+}
+
+CONVERGE_FUNC(FnMustRegexSplit) {
+  (void)call;
+  return RegexSplit(args, true);
 }
 
 }  // namespace converge::sources::helm::tmpl

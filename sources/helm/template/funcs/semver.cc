@@ -42,13 +42,13 @@ Result<Version> ParseVersion(const std::string& text) {
   std::string major, minor, patch, pre_dash, pre, pre_tail, meta_plus, meta;
   if (!RE2::FullMatch(text, VersionRegex(), &major, &minor, &patch, &pre_dash, &pre, &pre_tail,
                       &meta_plus, &meta)) {
-    return Status::Invalid("Invalid Semantic Version");
+    return Status::Invalid("invalid semantic version");
   }
   Version v;
   if (!ParseSegment(major, v.major) ||
       !ParseSegment(minor.empty() ? "" : minor.substr(1), v.minor) ||
       !ParseSegment(patch.empty() ? "" : patch.substr(1), v.patch)) {
-    return Status::Invalid("Invalid Semantic Version");
+    return Status::Invalid("invalid semantic version");
   }
   v.pre = pre;
   v.metadata = meta;
@@ -60,7 +60,7 @@ Result<Version> ParseVersion(const std::string& text) {
     bool numeric =
         std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (numeric && part.size() > 1 && part[0] == '0') {
-      return Status::Invalid("Invalid Prerelease string");
+      return Status::Invalid("version segment starts with 0");
     }
     if (dot == std::string::npos) break;
     start = dot + 1;
@@ -173,9 +173,9 @@ bool Check(const Version& v, const Constraint& c) {
     if (pre_blocked) return false;
     return c.dirty ? Tilde(v, c) : Compare(v, c.con) == 0;
   }
+  if (pre_blocked) return false;
   if (op == "!=") {
     if (c.dirty) {
-      if (pre_blocked) return false;
       if (c.con.major != v.major) return true;
       if (c.con.minor != v.minor && !c.minor_dirty) return true;
       if (c.minor_dirty) return false;
@@ -187,7 +187,6 @@ bool Check(const Version& v, const Constraint& c) {
     }
     return Compare(v, c.con) != 0;
   }
-  if (pre_blocked) return false;
   if (op == ">") {
     if (!c.dirty) return Compare(v, c.con) > 0;
     if (v.major != c.con.major) return v.major > c.con.major;

@@ -137,11 +137,17 @@ CONVERGE_FUNC(FnAbbrevboth);
 CONVERGE_FUNC(FnGetHostByName);
 
 CONVERGE_FUNC(FnRegexMatch);
+CONVERGE_FUNC(FnMustRegexMatch);
 CONVERGE_FUNC(FnRegexFind);
+CONVERGE_FUNC(FnMustRegexFind);
 CONVERGE_FUNC(FnRegexFindAll);
+CONVERGE_FUNC(FnMustRegexFindAll);
 CONVERGE_FUNC(FnRegexReplaceAll);
+CONVERGE_FUNC(FnMustRegexReplaceAll);
 CONVERGE_FUNC(FnRegexReplaceAllLiteral);
+CONVERGE_FUNC(FnMustRegexReplaceAllLiteral);
 CONVERGE_FUNC(FnRegexSplit);
+CONVERGE_FUNC(FnMustRegexSplit);
 CONVERGE_FUNC(FnRegexQuoteMeta);
 CONVERGE_FUNC(FnSemverCompare);
 CONVERGE_FUNC(FnSemver);
@@ -283,12 +289,12 @@ constexpr FuncDef kFunctions[] = {
     {"mustMergeOverwrite", "mm*", &FnMergeOverwrite},
     {"mustPrepend", "aa", &FnPrepend},
     {"mustPush", "aa", &FnAppend},
-    {"mustRegexFind", "ss", &FnRegexFind},
-    {"mustRegexFindAll", "ssi", &FnRegexFindAll},
-    {"mustRegexMatch", "ss", &FnRegexMatch},
-    {"mustRegexReplaceAll", "sss", &FnRegexReplaceAll},
-    {"mustRegexReplaceAllLiteral", "sss", &FnRegexReplaceAllLiteral},
-    {"mustRegexSplit", "ssi", &FnRegexSplit},
+    {"mustRegexFind", "ss", &FnMustRegexFind},
+    {"mustRegexFindAll", "ssi", &FnMustRegexFindAll},
+    {"mustRegexMatch", "ss", &FnMustRegexMatch},
+    {"mustRegexReplaceAll", "sss", &FnMustRegexReplaceAll},
+    {"mustRegexReplaceAllLiteral", "sss", &FnMustRegexReplaceAllLiteral},
+    {"mustRegexSplit", "ssi", &FnMustRegexSplit},
     {"mustRest", "a", &FnRest},
     {"mustReverse", "a", &FnReverse},
     {"mustSlice", "aa*", &FnSlice},
@@ -371,7 +377,7 @@ constexpr FuncDef kFunctions[] = {
     {"toToml", "a", &FnUnsupported, true},
     {"toYaml", "a", &FnToYaml},
     {"toYamlPretty", "a", &FnUnsupported, true},
-    {"tpl", "sm", &FnTpl},
+    {"tpl", "sa", &FnTpl},
     {"trim", "s", &FnTrim},
     {"trimAll", "ss", &FnTrimAll},
     {"trimPrefix", "ss", &FnTrimPrefix},

@@ -142,7 +142,8 @@ std::string ParseErrorAsHelm(const std::string& message) {
 std::string ExecCore(std::string message) {
   size_t at = message.rfind(">: ");
   if (at != std::string::npos) message = message.substr(at + 3);
-  for (const char* prefix : {"error calling fail: ", "error calling required: "}) {
+  for (const char* prefix :
+       {"error calling fail: ", "error calling required: ", "error calling include: "}) {
     if (message.starts_with(prefix)) message = message.substr(std::string(prefix).size());
   }
   return message;
