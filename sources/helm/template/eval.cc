@@ -440,14 +440,63 @@ class Executor : public Call {
   Value EvalFieldChain(const Value& dot, Value receiver, const Node& node,
                        const std::vector<std::string>& idents, const Node* command,
                        const Value* final) {
-    (void)dot;
     for (size_t i = 0; i < idents.size(); ++i) {
       bool last = i + 1 == idents.size();
       bool has_args =
           last && ((command != nullptr && command->children.size() > 1) || final != nullptr);
+      if (receiver.kind() == Value::Kind::kMap && receiver.elem() == ElemType::kValues &&
+          IsValuesMethod(idents[i])) {
+        std::vector<Value> args;
+        if (last && command != nullptr) {
+          for (size_t k = 1; k < command->children.size(); ++k) {
+            args.push_back(EvalArg(dot, 's', *command->children[k]));
+          }
+        }
+        if (last && final != nullptr) args.push_back(ValidateType(*final, 's'));
+        At(node);
+        receiver = CallValuesMethod(idents[i], receiver, args);
+        continue;
+      }
       receiver = EvalField(idents[i], node, has_args, receiver);
     }
     return receiver;
+  }
+
+  // Helm's common.Values has methods, which win over keys of the same name.
+  static bool IsValuesMethod(std::string_view name) {
+    return name == "YAML" || name == "Table" || name == "AsMap" || name == "Encode" ||
+           name == "PathValue";
+  }
+
+  Value CallValuesMethod(const std::string& name, const Value& values,
+                         const std::vector<Value>& args) {
+    size_t want = name == "YAML" || name == "AsMap" ? 0 : 1;
+    if (args.size() != want) {
+      Errorf("wrong number of args for " + name + ": want " + std::to_string(want) + " got " +
+             std::to_string(args.size()));
+    }
+    if (name == "AsMap") {
+      Value map = Value::Map();
+      map.mutable_map() = values.map();
+      return map;
+    }
+    if (name == "YAML") {
+      std::vector<Value> yaml_args = {values};
+      Result<Value> text = FindFunction("toYaml")->impl(*this, yaml_args);
+      return Value::String(text->string_value() + "\n");
+    }
+    if (name == "Table") {
+      const std::string& key = args[0].string_value();
+      auto found = values.map().find(key);
+      if (key.find('.') != std::string::npos || found == values.map().end() ||
+          found->second.kind() != Value::Kind::kMap) {
+        Errorf("error calling Table: " + GoQuote(key) + " is not a table");
+      }
+      Value table = Value::Map(ElemType::kValues);
+      table.mutable_map() = found->second.map();
+      return table;
+    }
+    Errorf("error calling " + name + ": not supported by Converge's template engine");
   }
 
   Value EvalField(const std::string& name, const Node& node, bool has_args, const Value& receiver) {

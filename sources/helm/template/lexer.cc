@@ -266,12 +266,12 @@ bool Lexer::LexInsideAction() {
         ++paren_depth_;
         continue;
       case ')':
-        Emit(TokenType::kRightParen);
-        --paren_depth_;
-        if (paren_depth_ < 0) {
+        // Go's lexer replaces the paren it just emitted with the error.
+        if (--paren_depth_ < 0) {
           Error("unexpected right paren");
           return false;
         }
+        Emit(TokenType::kRightParen);
         continue;
       default:
         break;

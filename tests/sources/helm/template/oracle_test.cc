@@ -1,5 +1,6 @@
 // Regenerates the expected outputs from helm4 and fails when they drifted from the cached
-// files. CONVERGE_UPDATE_EXPECTED=1 rewrites the files instead.
+// files. CONVERGE_UPDATE_EXPECTED=1 rewrites the files instead; CONVERGE_UPDATE_EXPECTED=<family>
+// rewrites that family's only.
 
 #include <cstdlib>
 
@@ -11,8 +12,11 @@ namespace converge::sources::helm::tmpl::testing {
 namespace {
 
 TEST(OracleTest, ExpectedOutputsAreHelms) {
-  bool update = std::getenv("CONVERGE_UPDATE_EXPECTED") != nullptr;
+  const char* update_env = std::getenv("CONVERGE_UPDATE_EXPECTED");
+  bool update = update_env != nullptr;
+  std::string only = update && std::string(update_env) != "1" ? update_env : "";
   for (const std::string& family : Families()) {
+    if (!only.empty() && family != only) continue;
     std::vector<Case> cases = LoadCases(family);
     std::map<std::string, Outcome> helm = RenderWithHelm(cases);
     if (update) {
