@@ -688,7 +688,7 @@ bool TemplateSet::Has(std::string_view name) const { return templates_.contains(
 Result<std::string> TemplateSet::Execute(std::string_view name, const Value& data) const {
   auto found = templates_.find(name);
   if (found == templates_.end()) {
-    return Status::NotFound("template: no template " + GoQuote(name) + " associated with template");
+    return Status::NotFound("template: no template " + GoQuote(name) + " defined");
   }
   std::string out;
   std::mt19937_64 random(options_.seed);

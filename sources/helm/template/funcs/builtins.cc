@@ -103,6 +103,8 @@ std::string ArgsText(const std::vector<Value>& args) {
 
 }  // namespace
 
+// and/or short-circuit, so the evaluator walks their arguments itself; it calls neither
+// function, whose rows only give the names and parameter types.
 CONVERGE_FUNC(FnAnd) {
   (void)call;
   return args.back();
