@@ -206,45 +206,53 @@ Result<Value> DecimalOp(const Value& first, std::span<const Value> rest, Op op) 
   return Value::Float(ToDouble(result));
 }
 
+// Go's integer arithmetic wraps around; C++'s signed overflow is undefined, so sums and
+// products are computed unsigned.
+uint64_t U(int64_t value) { return static_cast<uint64_t>(value); }
+int64_t Wrap(uint64_t value) { return static_cast<int64_t>(value); }
+
 Status DivideByZero() { return Status::Invalid("runtime error: integer divide by zero"); }
 
 }  // namespace
 
 CONVERGE_FUNC(FnAdd1) {
   (void)call;
-  return Value::Int64(ToInt64(args[0]) + 1);
+  return Value::Int64(Wrap(U(ToInt64(args[0])) + 1));
 }
 
 CONVERGE_FUNC(FnAdd) {
   (void)call;
-  int64_t sum = 0;
-  for (const Value& arg : args) sum += ToInt64(arg);
-  return Value::Int64(sum);
+  uint64_t sum = 0;
+  for (const Value& arg : args) sum += U(ToInt64(arg));
+  return Value::Int64(Wrap(sum));
 }
 
 CONVERGE_FUNC(FnSub) {
   (void)call;
-  return Value::Int64(ToInt64(args[0]) - ToInt64(args[1]));
+  return Value::Int64(Wrap(U(ToInt64(args[0])) - U(ToInt64(args[1]))));
 }
 
 CONVERGE_FUNC(FnMul) {
   (void)call;
-  int64_t product = ToInt64(args[0]);
-  for (size_t i = 1; i < args.size(); ++i) product *= ToInt64(args[i]);
-  return Value::Int64(product);
+  uint64_t product = U(ToInt64(args[0]));
+  for (size_t i = 1; i < args.size(); ++i) product *= U(ToInt64(args[i]));
+  return Value::Int64(Wrap(product));
 }
 
 CONVERGE_FUNC(FnDiv) {
   (void)call;
   int64_t divisor = ToInt64(args[1]);
   if (divisor == 0) return DivideByZero();
-  return Value::Int64(ToInt64(args[0]) / divisor);
+  int64_t dividend = ToInt64(args[0]);
+  if (divisor == -1) return Value::Int64(Wrap(0 - U(dividend)));
+  return Value::Int64(dividend / divisor);
 }
 
 CONVERGE_FUNC(FnMod) {
   (void)call;
   int64_t divisor = ToInt64(args[1]);
   if (divisor == 0) return DivideByZero();
+  if (divisor == -1) return Value::Int64(0);
   return Value::Int64(ToInt64(args[0]) % divisor);
 }
 
