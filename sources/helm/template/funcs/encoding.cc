@@ -1,0 +1,254 @@
+// Encodings and hashes (sprig's crypto.go hashes, base64/base32) and Helm's JSON and YAML
+// functions, which print through kube/'s Go-compatible encoders.
+
+#include <openssl/evp.h>
+
+#include "base/base64.h"
+#include "kube/kube.h"
+#include "sources/helm/template/funcs/funcs.h"
+
+namespace converge::sources::helm::tmpl {
+namespace {
+
+std::string Digest(const EVP_MD* md, const std::string& input) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(input.data(), input.size(), digest, &size, md, nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < size; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 15];
+  }
+  return out;
+}
+
+constexpr char kBase32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+// Go's json.Unmarshal result for a JSON text, numbers as float64.
+Result<Value> DecodeJson(const std::string& text) {
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Status::Invalid("unexpected end of JSON input");
+  }
+  nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+  if (json.is_discarded()) {
+    return Status::Invalid("invalid character in JSON input");
+  }
+  return Value::FromJson(json);
+}
+
+// sigs.k8s.io/yaml.Unmarshal: the first document, numbers as float64.
+Result<Value> DecodeYaml(const std::string& text) {
+  Result<std::vector<kube::Document>> documents = kube::DecodeStream(text, "yaml");
+  if (!documents.ok()) return documents.status();
+  if (documents->empty()) return Value();
+  return Value::FromJson(documents->front().value);
+}
+
+std::string WithoutHtmlEscapes(const std::string& json) {
+  std::string out;
+  out.reserve(json.size());
+  for (size_t i = 0; i < json.size(); ++i) {
+    if (json[i] == '\\' && i + 1 < json.size()) {
+      if (json.compare(i, 6, "\\u003c") == 0) {
+        out += '<';
+        i += 5;
+        continue;
+      }
+      if (json.compare(i, 6, "\\u003e") == 0) {
+        out += '>';
+        i += 5;
+        continue;
+      }
+      if (json.compare(i, 6, "\\u0026") == 0) {
+        out += '&';
+        i += 5;
+        continue;
+      }
+      out += json[i];
+      out += json[i + 1];
+      ++i;
+      continue;
+    }
+    out += json[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+CONVERGE_FUNC(FnB64enc) {
+  (void)call;
+  return Value::String(Base64Encode(args[0].string_value()));
+}
+
+CONVERGE_FUNC(FnB64dec) {
+  (void)call;
+  const std::string& text = args[0].string_value();
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    bool valid = std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=';
+    if (!valid && c != '\r' && c != '\n') {
+      return Value::String("illegal base64 data at input byte " + std::to_string(i));
+    }
+  }
+  std::optional<std::string> decoded = Base64Decode(text);
+  if (!decoded)
+    return Value::String("illegal base64 data at input byte " +
+                         std::to_string(text.size() / 4 * 4));
+  return Value::String(std::move(*decoded));
+}
+
+CONVERGE_FUNC(FnB32enc) {
+  (void)call;
+  const std::string& data = args[0].string_value();
+  std::string out;
+  for (size_t i = 0; i < data.size(); i += 5) {
+    uint64_t block = 0;
+    size_t n = std::min<size_t>(5, data.size() - i);
+    for (size_t k = 0; k < 5; ++k) {
+      block = (block << 8) | (k < n ? static_cast<unsigned char>(data[i + k]) : 0);
+    }
+    size_t chars = (n * 8 + 4) / 5;
+    for (size_t k = 0; k < 8; ++k) {
+      out += k < chars ? kBase32[(block >> (35 - 5 * k)) & 31] : '=';
+    }
+  }
+  return Value::String(out);
+}
+
+CONVERGE_FUNC(FnB32dec) {
+  (void)call;
+  const std::string& text = args[0].string_value();
+  std::string out;
+  uint64_t buffer = 0;
+  int bits = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '=' || c == '\r' || c == '\n') continue;
+    const char* found = std::strchr(kBase32, c);
+    if (found == nullptr || c == '\0') {
+      return Value::String("illegal base32 data at input byte " + std::to_string(i));
+    }
+    buffer = (buffer << 5) | static_cast<uint64_t>(found - kBase32);
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buffer >> bits) & 0xff);
+    }
+  }
+  return Value::String(out);
+}
+
+CONVERGE_FUNC(FnSha1sum) {
+  (void)call;
+  return Value::String(Digest(EVP_sha1(), args[0].string_value()));
+}
+
+CONVERGE_FUNC(FnSha256sum) {
+  (void)call;
+  return Value::String(Digest(EVP_sha256(), args[0].string_value()));
+}
+
+CONVERGE_FUNC(FnSha512sum) {
+  (void)call;
+  return Value::String(Digest(EVP_sha512(), args[0].string_value()));
+}
+
+CONVERGE_FUNC(FnAdler32sum) {
+  (void)call;
+  uint32_t a = 1;
+  uint32_t b = 0;
+  for (unsigned char c : args[0].string_value()) {
+    a = (a + c) % 65521;
+    b = (b + a) % 65521;
+  }
+  return Value::String(std::to_string((b << 16) | a));
+}
+
+CONVERGE_FUNC(FnToJson) {
+  (void)call;
+  return Value::String(kube::EncodeJson(args[0].ToJson()));
+}
+
+CONVERGE_FUNC(FnToPrettyJson) {
+  (void)call;
+  return Value::String(kube::EncodeJson(args[0].ToJson(), 2));
+}
+
+CONVERGE_FUNC(FnToRawJson) {
+  (void)call;
+  return Value::String(WithoutHtmlEscapes(kube::EncodeJson(args[0].ToJson())));
+}
+
+CONVERGE_FUNC(FnFromJson) {
+  (void)call;
+  Result<Value> value = DecodeJson(args[0].string_value());
+  if (value.ok() && value->kind() == Value::Kind::kMap) return *value;
+  Value map = Value::Map();
+  if (!value.ok()) {
+    map.mutable_map()["Error"] = Value::String(value.status().message());
+  } else if (!value->IsNil()) {
+    map.mutable_map()["Error"] =
+        Value::String("json: cannot unmarshal " +
+                      std::string(value->kind() == Value::Kind::kList     ? "array"
+                                  : value->kind() == Value::Kind::kString ? "string"
+                                  : value->kind() == Value::Kind::kBool   ? "bool"
+                                                                          : "number") +
+                      " into Go value of type map[string]interface {}");
+  }
+  return map;
+}
+
+CONVERGE_FUNC(FnFromJsonArray) {
+  (void)call;
+  Result<Value> value = DecodeJson(args[0].string_value());
+  if (value.ok() && value->kind() == Value::Kind::kList) return *value;
+  if (value.ok() && value->IsNil()) return Value::List();
+  return Value::List(
+      {Value::String(value.ok() ? "json: cannot unmarshal into Go value of type []interface {}"
+                                : value.status().message())});
+}
+
+CONVERGE_FUNC(FnToYaml) {
+  (void)call;
+  std::string yaml = kube::EncodeYaml(args[0].ToJson());
+  if (yaml.ends_with('\n')) yaml.pop_back();
+  return Value::String(yaml);
+}
+
+CONVERGE_FUNC(FnFromYaml) {
+  (void)call;
+  Result<Value> value = DecodeYaml(args[0].string_value());
+  if (value.ok() && value->kind() == Value::Kind::kMap) return *value;
+  Value map = Value::Map();
+  if (!value.ok()) {
+    map.mutable_map()["Error"] = Value::String(value.status().message());
+  } else if (!value->IsNil()) {
+    map.mutable_map()["Error"] =
+        Value::String("error unmarshaling JSON: while decoding JSON: json: cannot unmarshal " +
+                      std::string(value->kind() == Value::Kind::kList     ? "array"
+                                  : value->kind() == Value::Kind::kString ? "string"
+                                  : value->kind() == Value::Kind::kBool   ? "bool"
+                                                                          : "number") +
+                      " into Go value of type map[string]interface {}");
+  }
+  return map;
+}
+
+CONVERGE_FUNC(FnFromYamlArray) {
+  (void)call;
+  Result<Value> value = DecodeYaml(args[0].string_value());
+  if (value.ok() && value->kind() == Value::Kind::kList) return *value;
+  if (value.ok() && value->IsNil()) return Value::List();
+  return Value::List({Value::String(
+      value.ok() ? "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal " +
+                       std::string(value->kind() == Value::Kind::kMap      ? "object"
+                                   : value->kind() == Value::Kind::kString ? "string"
+                                   : value->kind() == Value::Kind::kBool   ? "bool"
+                                                                           : "number") +
+                       " into Go value of type []interface {}"
+                 : value.status().message())});
+}
+
+}  // namespace converge::sources::helm::tmpl

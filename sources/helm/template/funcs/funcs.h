@@ -1,0 +1,80 @@
+#pragma once
+// sources/helm/template/funcs/funcs.h (internal): the function table and what a function may
+// ask of the running template (include, tpl, the seeded random source).
+
+#include <cstdint>
+#include <random>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "sources/helm/template/value.h"
+
+namespace converge::sources::helm::tmpl {
+
+// The services of the executing template that Helm's functions need.
+class Call {
+ public:
+  virtual ~Call() = default;
+  virtual Result<std::string> Include(const std::string& name, const Value& data) = 0;
+  virtual Result<std::string> Tpl(const std::string& text, const Value& data) = 0;
+  virtual std::mt19937_64& Random() = 0;
+};
+
+// A function gets its arguments converted to its declared parameter types and returns a value
+// or an error message (the evaluator adds "error calling NAME: ").
+using FuncImpl = Result<Value> (*)(Call& call, std::vector<Value>& args);
+
+struct FuncDef {
+  std::string_view name;
+  // One letter per parameter, Go's parameter types:
+  //   a interface{}  r reflect.Value (builtins)  s string  i int  I int64  u uint32
+  //   f float64  b bool  m map[string]interface{}
+  // A trailing '*' makes the last one variadic.
+  std::string_view params;
+  FuncImpl impl;
+  // Output depends on Options::seed or the clock.
+  bool seeded = false;
+};
+
+// Sorted by name.
+std::span<const FuncDef> FunctionTable();
+const FuncDef* FindFunction(std::string_view name);
+
+// Helpers shared by the families.
+Status WrongType(std::string_view expected, const Value& got);
+// Sprig's strval: strings as they are, everything else through fmt's %v.
+std::string StrVal(const Value& value);
+// cast.ToInt64/ToFloat64-like conversions as sprig's toInt64 / toFloat64 do them.
+int64_t ToInt64(const Value& value);
+double ToFloat64(const Value& value);
+// The list or nil; a non-list gives an error message naming `function`.
+Result<std::vector<Value>> AsList(const Value& value, std::string_view function);
+
+#define CONVERGE_FUNC(name) Result<Value> name(Call& call, std::vector<Value>& args)
+
+// builtins.cc
+CONVERGE_FUNC(FnAnd);
+CONVERGE_FUNC(FnOr);
+CONVERGE_FUNC(FnNot);
+CONVERGE_FUNC(FnLen);
+CONVERGE_FUNC(FnIndex);
+CONVERGE_FUNC(FnPrint);
+CONVERGE_FUNC(FnPrintf);
+CONVERGE_FUNC(FnPrintln);
+CONVERGE_FUNC(FnHtml);
+CONVERGE_FUNC(FnJs);
+CONVERGE_FUNC(FnUrlquery);
+CONVERGE_FUNC(FnEq);
+CONVERGE_FUNC(FnNe);
+CONVERGE_FUNC(FnLt);
+CONVERGE_FUNC(FnLe);
+CONVERGE_FUNC(FnGt);
+CONVERGE_FUNC(FnGe);
+CONVERGE_FUNC(FnCall);
+// helm.cc: the row of every function Helm has and this engine does not implement.
+CONVERGE_FUNC(FnUnsupported);
+
+}  // namespace converge::sources::helm::tmpl

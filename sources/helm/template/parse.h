@@ -1,0 +1,98 @@
+#pragma once
+// sources/helm/template/parse.h (internal): the syntax tree of Go's text/template and the parser
+// that builds it, following Go 1.25's text/template/parse token for token so that what parses,
+// and the messages of what does not, are Go's.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace converge::sources::helm::tmpl {
+
+struct Node;
+using NodePtr = std::unique_ptr<Node>;
+
+enum class NodeType : uint8_t {
+  kText,
+  kAction,
+  kBool,
+  kBreak,
+  kChain,
+  kCommand,
+  kContinue,
+  kDot,
+  kField,
+  kIdentifier,
+  kIf,
+  kList,
+  kNil,
+  kNumber,
+  kPipe,
+  kRange,
+  kString,
+  kTemplate,
+  kVariable,
+  kWith,
+  kComment,
+  kElse,  // only while parsing
+  kEnd,   // only while parsing
+};
+
+struct Node {
+  NodeType type;
+  size_t pos = 0;  // byte offset in the parsed text
+  int line = 0;
+
+  // kText: the text; kString: the unquoted value; kNumber: the literal; kIdentifier: the name;
+  // kTemplate: the template name; kString also keeps `quoted`.
+  std::string text;
+  std::string quoted;
+  // kField, kVariable, kChain: the names after the first ("$x.a.b" -> {"$x","a","b"}).
+  std::vector<std::string> idents;
+  bool bool_value = false;
+
+  // kNumber: which Go constant forms the literal has.
+  bool is_int = false;
+  bool is_uint = false;
+  bool is_float = false;
+  int64_t int_value = 0;
+  uint64_t uint_value = 0;
+  double float_value = 0;
+
+  // kList: the items; kCommand: the arguments; kPipe: the commands; kChain: {operand}.
+  std::vector<NodePtr> children;
+  // kPipe: declared or assigned variables.
+  std::vector<NodePtr> decls;
+  bool is_assign = false;
+  // kAction, kIf, kRange, kWith, kTemplate: the pipeline (null for a template call without one).
+  NodePtr pipe;
+  NodePtr list;
+  NodePtr else_list;
+
+  // Go's Node.String(), which execution errors quote.
+  std::string String() const;
+};
+
+// One parsed template: a file, or a {{define}}/{{block}} inside one.
+struct Tree {
+  std::string name;
+  std::string parse_name;  // the file it came from, for messages
+  std::shared_ptr<const std::string> text;
+  NodePtr root;
+};
+
+// Go's parse.IsEmptyTree: only whitespace text and comments.
+bool IsEmptyTree(const Node& node);
+
+// Parses `text` as the template `name`. The result holds the file's own tree (first) and every
+// template it defines. Errors read "template: NAME:LINE: message".
+// `has_function` answers whether an identifier names a function.
+Result<std::vector<std::unique_ptr<Tree>>> Parse(std::string_view name, std::string_view text,
+                                                 bool (*has_function)(std::string_view));
+
+}  // namespace converge::sources::helm::tmpl

@@ -1,0 +1,226 @@
+#include "sources/helm/template/value.h"
+
+#include <utility>
+
+namespace converge::sources::helm::tmpl {
+
+Value Value::Bool(bool value) {
+  Value v;
+  v.kind_ = Kind::kBool;
+  v.bool_ = value;
+  return v;
+}
+
+Value Value::Int(int64_t value) {
+  Value v;
+  v.kind_ = Kind::kInt;
+  v.int_ = value;
+  return v;
+}
+
+Value Value::Int64(int64_t value) {
+  Value v;
+  v.kind_ = Kind::kInt64;
+  v.int_ = value;
+  return v;
+}
+
+Value Value::Float(double value) {
+  Value v;
+  v.kind_ = Kind::kFloat64;
+  v.float_ = value;
+  return v;
+}
+
+Value Value::String(std::string value) {
+  Value v;
+  v.kind_ = Kind::kString;
+  v.string_ = std::make_shared<const std::string>(std::move(value));
+  return v;
+}
+
+Value Value::List(std::vector<Value> items, ElemType elem) {
+  Value v;
+  v.kind_ = Kind::kList;
+  v.list_ = std::make_shared<ListData>(ListData{std::move(items), elem});
+  return v;
+}
+
+Value Value::Map(ElemType elem) {
+  Value v;
+  v.kind_ = Kind::kMap;
+  v.map_ = std::make_shared<MapData>();
+  v.map_->elem = elem;
+  return v;
+}
+
+Value Value::StringList(const std::vector<std::string>& items) {
+  std::vector<Value> values;
+  values.reserve(items.size());
+  for (const std::string& item : items) values.push_back(String(item));
+  return List(std::move(values), ElemType::kString);
+}
+
+bool Value::SameObject(const Value& other) const {
+  if (kind_ != other.kind_) return false;
+  if (kind_ == Kind::kList) return list_ == other.list_;
+  if (kind_ == Kind::kMap) return map_ == other.map_;
+  return false;
+}
+
+namespace {
+
+std::string_view ElemName(ElemType elem) {
+  switch (elem) {
+    case ElemType::kString:
+      return "string";
+    case ElemType::kInt:
+      return "int";
+    case ElemType::kList:
+      return "[]interface {}";
+    case ElemType::kAny:
+    case ElemType::kValues:
+      break;
+  }
+  return "interface {}";
+}
+
+}  // namespace
+
+std::string Value::TypeName() const {
+  switch (kind_) {
+    case Kind::kNil:
+      return "<nil>";
+    case Kind::kBool:
+      return "bool";
+    case Kind::kInt:
+      return "int";
+    case Kind::kInt64:
+      return "int64";
+    case Kind::kFloat64:
+      return "float64";
+    case Kind::kString:
+      return "string";
+    case Kind::kList:
+      return "[]" + std::string(ElemName(list_->elem));
+    case Kind::kMap:
+      if (map_->elem == ElemType::kValues) return "common.Values";
+      return "map[string]" + std::string(ElemName(map_->elem));
+  }
+  return "";
+}
+
+std::string_view Value::KindName() const {
+  switch (kind_) {
+    case Kind::kNil:
+      return "invalid";
+    case Kind::kBool:
+      return "bool";
+    case Kind::kInt:
+      return "int";
+    case Kind::kInt64:
+      return "int64";
+    case Kind::kFloat64:
+      return "float64";
+    case Kind::kString:
+      return "string";
+    case Kind::kList:
+      return "slice";
+    case Kind::kMap:
+      return "map";
+  }
+  return "";
+}
+
+bool Value::Truth() const {
+  switch (kind_) {
+    case Kind::kNil:
+      return false;
+    case Kind::kBool:
+      return bool_;
+    case Kind::kInt:
+    case Kind::kInt64:
+      return int_ != 0;
+    case Kind::kFloat64:
+      return float_ != 0;
+    case Kind::kString:
+      return !string_->empty();
+    case Kind::kList:
+      return !list_->items.empty();
+    case Kind::kMap:
+      return !map_->entries.empty();
+  }
+  return false;
+}
+
+Value Value::DeepCopy() const {
+  if (kind_ == Kind::kList) {
+    std::vector<Value> items;
+    items.reserve(list_->items.size());
+    for (const Value& item : list_->items) items.push_back(item.DeepCopy());
+    return List(std::move(items), list_->elem);
+  }
+  if (kind_ == Kind::kMap) {
+    Value copy = Map(map_->elem);
+    for (const auto& [key, item] : map_->entries) copy.map_->entries.emplace(key, item.DeepCopy());
+    return copy;
+  }
+  return *this;
+}
+
+nlohmann::json Value::ToJson() const {
+  switch (kind_) {
+    case Kind::kNil:
+      return nullptr;
+    case Kind::kBool:
+      return bool_;
+    case Kind::kInt:
+    case Kind::kInt64:
+      return int_;
+    case Kind::kFloat64:
+      return float_;
+    case Kind::kString:
+      return *string_;
+    case Kind::kList: {
+      nlohmann::json array = nlohmann::json::array();
+      for (const Value& item : list_->items) array.push_back(item.ToJson());
+      return array;
+    }
+    case Kind::kMap: {
+      nlohmann::json object = nlohmann::json::object();
+      for (const auto& [key, item] : map_->entries) object[key] = item.ToJson();
+      return object;
+    }
+  }
+  return nullptr;
+}
+
+Value Value::FromJson(const nlohmann::json& json) {
+  switch (json.type()) {
+    case nlohmann::json::value_t::boolean:
+      return Bool(json.get<bool>());
+    case nlohmann::json::value_t::number_integer:
+      return Float(static_cast<double>(json.get<int64_t>()));
+    case nlohmann::json::value_t::number_unsigned:
+      return Float(static_cast<double>(json.get<uint64_t>()));
+    case nlohmann::json::value_t::number_float:
+      return Float(json.get<double>());
+    case nlohmann::json::value_t::string:
+      return String(json.get<std::string>());
+    case nlohmann::json::value_t::array: {
+      std::vector<Value> items;
+      items.reserve(json.size());
+      for (const nlohmann::json& item : json) items.push_back(FromJson(item));
+      return List(std::move(items));
+    }
+    case nlohmann::json::value_t::object: {
+      Value map = Map();
+      for (const auto& [key, item] : json.items()) map.map_->entries.emplace(key, FromJson(item));
+      return map;
+    }
+    default:
+      return Value();
+  }
+}
+
+}  // namespace converge::sources::helm::tmpl

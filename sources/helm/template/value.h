@@ -1,0 +1,106 @@
+#pragma once
+// sources/helm/template/value.h: the dynamic values templates compute with, reproducing the Go
+// types that change Helm's output: int, int64 and float64 print and compare differently; a map
+// iterates in sorted key order; []string and []interface{} print alike but differ for typeOf.
+// Lists and maps are shared by reference, as Go's slices and maps are (sprig's `set` mutates
+// the dict it is given).
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace converge::sources::helm::tmpl {
+
+class Value;
+
+// The Go type of a slice's or map's elements where it is not interface{}.
+// kValues is Helm's common.Values: a map[string]interface{} under its own type name, which
+// typeOf prints and type assertions (sprig's dig) refuse.
+enum class ElemType : uint8_t { kAny, kString, kInt, kList, kValues };
+
+struct ListData {
+  std::vector<Value> items;
+  ElemType elem = ElemType::kAny;
+};
+
+struct MapData {
+  using Entries = std::map<std::string, Value, std::less<>>;
+  Entries entries;
+  ElemType elem = ElemType::kAny;
+};
+
+class Value {
+ public:
+  enum class Kind : uint8_t { kNil, kBool, kInt, kInt64, kFloat64, kString, kList, kMap };
+
+  Value() = default;
+  static Value Bool(bool value);
+  static Value Int(int64_t value);    // Go int
+  static Value Int64(int64_t value);  // Go int64
+  static Value Float(double value);
+  static Value String(std::string value);
+  static Value List(std::vector<Value> items = {}, ElemType elem = ElemType::kAny);
+  static Value Map(ElemType elem = ElemType::kAny);
+  static Value StringList(const std::vector<std::string>& items);
+
+  Kind kind() const { return kind_; }
+  bool IsNil() const { return kind_ == Kind::kNil; }
+  bool IsInteger() const { return kind_ == Kind::kInt || kind_ == Kind::kInt64; }
+  bool IsNumber() const { return IsInteger() || kind_ == Kind::kFloat64; }
+
+  // REQUIRES: the matching kind.
+  bool bool_value() const { return bool_; }
+  int64_t int_value() const { return int_; }
+  double float_value() const { return float_; }
+  const std::string& string_value() const { return *string_; }
+  const std::vector<Value>& list() const { return list_->items; }
+  std::vector<Value>& mutable_list() const { return list_->items; }
+  ElemType elem() const { return kind_ == Kind::kList ? list_->elem : map_->elem; }
+  // A list or map whose elements are interface{} values.
+  bool HoldsInterfaces() const { return elem() == ElemType::kAny || elem() == ElemType::kValues; }
+  const MapData::Entries& map() const { return map_->entries; }
+  MapData::Entries& mutable_map() const { return map_->entries; }
+
+  // Whether the value was read out of an interface{} container (a map or list element) and not
+  // yet passed through a pipeline. Go's messages name such a value's type "interface {}", and a
+  // nil read so differs from a nil pipeline result (an invalid reflect.Value).
+  bool boxed() const { return boxed_; }
+  void set_boxed(bool boxed) { boxed_ = boxed; }
+
+  // The same list or map object (Go reference identity).
+  bool SameObject(const Value& other) const;
+
+  // Go's type name as %T prints it: "int", "float64", "[]interface {}",
+  // "map[string]interface {}", "<nil>".
+  std::string TypeName() const;
+  // reflect.Kind's name: "int", "float64", "slice", "map", "invalid".
+  std::string_view KindName() const;
+
+  // Go template truthiness: false, 0, nil and empty strings, lists and maps are false.
+  bool Truth() const;
+
+  // A copy that shares nothing mutable with this value.
+  Value DeepCopy() const;
+
+  // The value encoding/json would see (floats stay floats, ints stay ints).
+  nlohmann::json ToJson() const;
+  // Values as Helm reads them from YAML or JSON: every number becomes float64.
+  static Value FromJson(const nlohmann::json& json);
+
+ private:
+  Kind kind_ = Kind::kNil;
+  bool boxed_ = false;
+  bool bool_ = false;
+  int64_t int_ = 0;
+  double float_ = 0;
+  std::shared_ptr<const std::string> string_;
+  std::shared_ptr<ListData> list_;
+  std::shared_ptr<MapData> map_;
+};
+
+}  // namespace converge::sources::helm::tmpl
