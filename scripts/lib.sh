@@ -11,7 +11,7 @@ CONVERGE_BUILD_PACKAGES=(
   libyaml-dev libgit2-dev libcpp-httplib-dev libssl-dev nlohmann-json3-dev libspdlog-dev
   libfmt-dev libsqlite3-dev
 )
-CONVERGE_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev)
+CONVERGE_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev diffutils patch)
 # Commands the oracle installer needs, with the Debian package that provides each. Machines may
 # have them from elsewhere (Node.js from its own packages), so the command is what counts.
 CONVERGE_TEST_COMMANDS=(npm:npm python3:python3)
