@@ -345,7 +345,10 @@ ResourceDiff Differ::Finish(const kube::Object* desired_object, const kube::Obje
   if (secret) {
     own(desired, desired_copy);
     own(live, live_copy);
+    // A real API server never returns stringData; the embedded one and fakes may, so both
+    // sides are folded.
     if (desired != nullptr) FoldStringData(desired_copy);
+    if (live != nullptr) FoldStringData(live_copy);
   }
   for (const CompiledRule& rule : rules_) {
     if (!rule.Matches(result.key)) continue;

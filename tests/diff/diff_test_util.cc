@@ -68,7 +68,8 @@ void Capture(std::string_view text) {
 }
 
 std::vector<std::string> SecretFixtureValues() {
-  return {"podinfo-admin-7c41", "Zq8-fixture-pass-51d0e", "fixture-token-9b27a4"};
+  return {"podinfo-admin-7c41", "Zq8-fixture-pass-51d0e", "fixture-token-9b27a4",
+          "rotated-by-hand-0c5e"};
 }
 
 }  // namespace converge::diff::testing

@@ -26,7 +26,8 @@ std::string Dump(const Report& report);
 // Appends `text` to $CONVERGE_CAPTURE_DIR/<test>.txt when that variable is set.
 void Capture(std::string_view text);
 
-// The values of the Secret fixture (tests/diff/testdata/secret.yaml), plain.
+// The values of the Secret fixture (tests/diff/testdata/secret.yaml) and the one the tests
+// write over it, plain.
 std::vector<std::string> SecretFixtureValues();
 
 }  // namespace converge::diff::testing
