@@ -41,6 +41,26 @@ const json* Find(const json* object, std::string_view key) {
   return it == object->end() || it->is_null() ? nullptr : &*it;
 }
 
+// Which live items of a list found a partner; no allocation for the usual short lists.
+class Marks {
+ public:
+  explicit Marks(size_t size) {
+    if (size > 64) many_.resize(size);
+  }
+  bool Get(size_t i) const { return many_.empty() ? (few_ >> i) & 1 : many_[i]; }
+  void Set(size_t i) {
+    if (many_.empty()) {
+      few_ |= uint64_t{1} << i;
+    } else {
+      many_[i] = true;
+    }
+  }
+
+ private:
+  uint64_t few_ = 0;
+  std::vector<bool> many_;
+};
+
 class Walker {
  public:
   // `all`: every live field counts (dry-run mode, extraneous objects); otherwise only those
@@ -69,7 +89,9 @@ class Walker {
   }
   const json* Item(const json* owned, const MergeKey& key, const json& item) const {
     if (owned == nullptr || !owned->is_object()) return nullptr;
-    auto it = owned->find(OwnedItemKey(key, item));
+    key_.clear();
+    AppendOwnedItemKey(key_, key, item);
+    auto it = owned->find(key_);
     return it == owned->end() ? nullptr : &*it;
   }
   bool OwnsItem(const json* owned, const MergeKey& key, const json& item) const {
@@ -141,12 +163,12 @@ class Walker {
       }
       return;
     }
-    std::vector<bool> matched(live.size(), false);
+    Marks matched(live.size());
     for (size_t i = 0; i < desired.size(); ++i) {
       const json* partner = nullptr;
       for (size_t j = 0; j < live.size(); ++j) {
-        if (!matched[j] && SameItem(*key, desired[i], live[j])) {
-          matched[j] = true;
+        if (!matched.Get(j) && SameItem(*key, desired[i], live[j])) {
+          matched.Set(j);
           partner = &live[j];
           break;
         }
@@ -158,7 +180,7 @@ class Walker {
       path_.resize(mark);
     }
     for (size_t j = 0; j < live.size(); ++j) {
-      if (matched[j] || !OwnsItem(owned, *key, live[j])) continue;
+      if (matched.Get(j) || !OwnsItem(owned, *key, live[j])) continue;
       path_ += '/';
       path_ += std::to_string(j);
       Add(nullptr, &live[j]);
@@ -389,32 +411,49 @@ ResourceDiff Differ::Finish(const kube::Object* desired_object, const kube::Obje
 Result<Report> Differ::CompareAll(const std::vector<kube::Object>& desired,
                                   const std::vector<kube::Object>& live,
                                   const DryRunResults* dry_runs) const {
-  std::map<kube::ResourceKey, std::pair<const kube::Object*, const kube::Object*>> pairs;
-  for (const kube::Object& object : desired) {
-    auto& slot = pairs[object.Key()];
-    if (slot.first != nullptr) {
-      return Status::Invalid(
-          kube::Describe(object) + ": desired twice" +
-          (object.origin().file.empty() ? "" : " (" + object.origin().ToString() + ")"));
-    }
-    slot.first = &object;
-  }
-  for (const kube::Object& object : live) {
-    auto& slot = pairs[object.Key()];
-    if (slot.second != nullptr) return Status::Invalid(kube::Describe(object) + ": live twice");
-    slot.second = &object;
-  }
+  // Sorted entries rather than a map: one allocation for all keys' slots.
+  struct Entry {
+    kube::ResourceKey key;
+    const kube::Object* object;
+    bool is_live;
+  };
+  std::vector<Entry> entries;
+  entries.reserve(desired.size() + live.size());
+  for (const kube::Object& object : desired) entries.push_back({object.Key(), &object, false});
+  for (const kube::Object& object : live) entries.push_back({object.Key(), &object, true});
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return a.key != b.key ? a.key < b.key : a.is_live < b.is_live;
+  });
   Report report;
-  report.resources.reserve(pairs.size());
-  for (const auto& [key, pair] : pairs) {
+  report.resources.reserve(std::max(desired.size(), live.size()));
+  for (size_t i = 0; i < entries.size();) {
+    const Entry& first = entries[i];
+    const kube::Object* want = first.is_live ? nullptr : first.object;
+    const kube::Object* have = first.is_live ? first.object : nullptr;
+    size_t next = i + 1;
+    if (next < entries.size() && entries[next].key == first.key) {
+      const Entry& second = entries[next];
+      if (second.is_live == first.is_live) {
+        const kube::Object& twice = *second.object;
+        std::string where =
+            twice.origin().file.empty() ? "" : " (" + twice.origin().ToString() + ")";
+        return Status::Invalid(kube::Describe(twice) +
+                               (first.is_live ? ": live twice" : ": desired twice") + where);
+      }
+      have = second.object;
+      ++next;
+      if (next < entries.size() && entries[next].key == first.key) {
+        return Status::Invalid(kube::Describe(*entries[next].object) + ": live twice");
+      }
+    }
+    i = next;
     const kube::Object* dry_run = nullptr;
-    if (dry_runs != nullptr && pair.first != nullptr) {
-      auto it = dry_runs->find(key);
+    if (dry_runs != nullptr && want != nullptr) {
+      auto it = dry_runs->find(first.key);
       if (it != dry_runs->end()) dry_run = &it->second;
     }
-    report.resources.push_back(dry_run != nullptr && pair.second != nullptr
-                                   ? CompareDryRun(*dry_run, pair.second)
-                                   : Compare(pair.first, pair.second));
+    report.resources.push_back(dry_run != nullptr && have != nullptr ? CompareDryRun(*dry_run, have)
+                                                                     : Compare(want, have));
   }
   return report;
 }

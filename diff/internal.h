@@ -37,8 +37,8 @@ struct MergeKey {
 };
 const MergeKey* FindMergeKey(std::string_view field, const nlohmann::json& list);
 bool SameItem(const MergeKey& key, const nlohmann::json& a, const nlohmann::json& b);
-// The managedFields key of an item: k:{"containerPort":80,"protocol":"TCP"}.
-std::string OwnedItemKey(const MergeKey& key, const nlohmann::json& item);
+// Appends the managedFields key of an item: k:{"containerPort":80,"protocol":"TCP"}.
+void AppendOwnedItemKey(std::string& out, const MergeKey& key, const nlohmann::json& item);
 
 // A Secret's stringData folded into data (base64), as the API server stores it.
 // REQUIRES: object is a Secret.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdint>
 #include <optional>
 
@@ -170,6 +171,37 @@ bool FieldEqual(const json& a, const json& b, std::string_view name, std::string
          (present->is_string() && present->get_ref<const std::string&>() == fallback);
 }
 
+// JSON text of a key field as Go's encoding/json writes it, without allocating for the usual
+// strings and integers.
+void AppendJsonScalar(std::string& out, const json& value) {
+  if (value.is_number_integer()) {
+    char buffer[24];
+    auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value.get<int64_t>());
+    out.append(buffer, end);
+    return;
+  }
+  if (!value.is_string()) {
+    out += value.dump();
+    return;
+  }
+  out += '"';
+  for (char c : value.get_ref<const std::string&>()) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || c == '<' || c == '>' || c == '&') {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
 }  // namespace
 
 bool IsZero(const json& value) {
@@ -223,21 +255,21 @@ bool SameItem(const MergeKey& key, const json& a, const json& b) {
          (key.second.empty() || FieldEqual(a, b, key.second, key.second_default));
 }
 
-std::string OwnedItemKey(const MergeKey& key, const json& item) {
+void AppendOwnedItemKey(std::string& out, const MergeKey& key, const json& item) {
   // Field names in key order are already sorted for every row of kMergeKeys, as the
   // managedFields encoding requires.
-  std::string out = "k:{\"";
+  out += "k:{\"";
   out += key.first;
   out += "\":";
   const json* first = Field(item, key.first);
-  out += first != nullptr ? first->dump() : "null";
+  AppendJsonScalar(out, first != nullptr ? *first : json());
   if (!key.second.empty()) {
     out += ",\"";
     out += key.second;
     out += "\":";
     const json* second = Field(item, key.second);
     if (second != nullptr) {
-      out += second->dump();
+      AppendJsonScalar(out, *second);
     } else {
       out += '"';
       out += key.second_default;
@@ -245,7 +277,6 @@ std::string OwnedItemKey(const MergeKey& key, const json& item) {
     }
   }
   out += '}';
-  return out;
 }
 
 void FoldStringData(json& object) {
