@@ -24,7 +24,8 @@ bool HoldsQuantities(std::string_view key);
 // Whether this key's value itself is a quantity.
 bool IsQuantityField(std::string_view key);
 
-// Scalars equal as Kubernetes reads them: 1 == 1.0, and for quantities 0.5 == "500m".
+// Scalars equal as the API server stores them: 1 == 1.0, and for quantities 0.5 == "500m"
+// (kube::CanonicalQuantity, so 1073741824 and "1Gi" differ as they do once stored).
 bool ScalarEqual(const nlohmann::json& desired, const nlohmann::json& live, bool quantity);
 
 // How the items of a list are identified (server-side apply's list-map keys, falling back to

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <cstdint>
 #include <optional>
 
 #include "base/base64.h"
@@ -14,118 +13,10 @@ namespace {
 
 using nlohmann::json;
 
-// A quantity as an exact decimal: digits without leading or trailing zeros, times 10^exponent.
-struct Decimal {
-  bool negative = false;
-  std::string digits;
-  int64_t exponent = 0;
-  bool operator==(const Decimal&) const = default;
-};
-
-// Multiplies a decimal digit string by a small factor.
-void MultiplyDigits(std::string& digits, uint32_t factor) {
-  uint64_t carry = 0;
-  for (size_t i = digits.size(); i-- > 0;) {
-    uint64_t value = static_cast<uint64_t>(digits[i] - '0') * factor + carry;
-    digits[i] = static_cast<char>('0' + value % 10);
-    carry = value / 10;
-  }
-  while (carry > 0) {
-    digits.insert(digits.begin(), static_cast<char>('0' + carry % 10));
-    carry /= 10;
-  }
-}
-
-void Canonicalize(Decimal& decimal) {
-  size_t first = decimal.digits.find_first_not_of('0');
-  if (first == std::string::npos) {
-    decimal = Decimal{};
-    return;
-  }
-  decimal.digits.erase(0, first);
-  while (decimal.digits.back() == '0') {
-    decimal.digits.pop_back();
-    ++decimal.exponent;
-  }
-}
-
-// Kubernetes' quantity grammar: sign, digits, optional fraction, then a binary suffix
-// (Ki..Ei), a decimal suffix (n u m "" k M G T P E) or an exponent (e3, E-2).
-std::optional<Decimal> ParseQuantity(std::string_view text) {
-  Decimal out;
-  size_t i = 0;
-  if (i < text.size() && (text[i] == '+' || text[i] == '-')) out.negative = text[i++] == '-';
-  bool any = false;
-  bool fraction = false;
-  for (; i < text.size(); ++i) {
-    char c = text[i];
-    if (c >= '0' && c <= '9') {
-      out.digits.push_back(c);
-      if (fraction) --out.exponent;
-      any = true;
-    } else if (c == '.' && !fraction) {
-      fraction = true;
-    } else {
-      break;
-    }
-  }
-  if (!any) return std::nullopt;
-  std::string_view suffix = text.substr(i);
-  static constexpr std::array<std::pair<std::string_view, int>, 6> kBinary = {
-      {{"Ki", 1}, {"Mi", 2}, {"Gi", 3}, {"Ti", 4}, {"Pi", 5}, {"Ei", 6}}};
-  static constexpr std::array<std::pair<std::string_view, int>, 9> kDecimal = {{{"n", -9},
-                                                                                {"u", -6},
-                                                                                {"m", -3},
-                                                                                {"", 0},
-                                                                                {"k", 3},
-                                                                                {"M", 6},
-                                                                                {"G", 9},
-                                                                                {"T", 12},
-                                                                                {"P", 15}}};
-  for (const auto& [name, power] : kBinary) {
-    if (suffix == name) {
-      for (int p = 0; p < power; ++p) MultiplyDigits(out.digits, 1024);
-      Canonicalize(out);
-      return out;
-    }
-  }
-  for (const auto& [name, power] : kDecimal) {
-    if (suffix == name) {
-      out.exponent += power;
-      Canonicalize(out);
-      return out;
-    }
-  }
-  if (suffix == "E") {
-    out.exponent += 18;
-    Canonicalize(out);
-    return out;
-  }
-  if (suffix.size() >= 2 && (suffix[0] == 'e' || suffix[0] == 'E')) {
-    size_t j = 1;
-    bool negative = false;
-    if (suffix[j] == '+' || suffix[j] == '-') negative = suffix[j++] == '-';
-    if (j >= suffix.size() || suffix.size() - j > 6) return std::nullopt;
-    int64_t power = 0;
-    for (; j < suffix.size(); ++j) {
-      if (suffix[j] < '0' || suffix[j] > '9') return std::nullopt;
-      power = power * 10 + (suffix[j] - '0');
-    }
-    out.exponent += negative ? -power : power;
-    Canonicalize(out);
-    return out;
-  }
-  return std::nullopt;
-}
-
-std::optional<Decimal> QuantityOf(const json& value) {
-  if (value.is_string()) return ParseQuantity(value.get_ref<const std::string&>());
-  if (value.is_number_integer() || value.is_number_unsigned()) return ParseQuantity(value.dump());
-  if (value.is_number_float()) {
-    // Desired YAML like `cpu: 0.5`; printed in fixed notation so the parser reads it.
-    std::string text = std::to_string(value.get<double>());
-    return ParseQuantity(text);
-  }
+// The stored spelling of a quantity given as a string or, from YAML, a number.
+std::optional<std::string> CanonicalQuantity(const json& value) {
+  if (value.is_string()) return kube::CanonicalQuantity(value.get_ref<const std::string&>());
+  if (value.is_number()) return kube::CanonicalQuantity(value.dump());
   return std::nullopt;
 }
 
@@ -233,11 +124,10 @@ bool IsQuantityField(std::string_view key) { return key == "sizeLimit"; }
 
 bool ScalarEqual(const json& desired, const json& live, bool quantity) {
   if (desired == live) return true;
-  if (!quantity) return false;
-  std::optional<Decimal> a = QuantityOf(desired);
-  if (!a) return false;
-  std::optional<Decimal> b = QuantityOf(live);
-  return b && *a == *b;
+  if (!quantity || !live.is_string()) return false;
+  std::optional<std::string> stored = CanonicalQuantity(desired);
+  return stored &&
+         (*stored == live.get_ref<const std::string&>() || stored == CanonicalQuantity(live));
 }
 
 const MergeKey* FindMergeKey(std::string_view field, const json& list) {
