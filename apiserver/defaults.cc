@@ -1,6 +1,5 @@
 #include "apiserver/defaults.h"
 
-#include "apiserver/quantity.h"
 #include "apiserver/typemodel.h"
 #include "kube/kube.h"
 
@@ -223,7 +222,7 @@ void CanonicalizeAt(const typemodel::TypeRef& type, json& value) {
     case typemodel::TypeRef::Kind::kScalar:
       if (type.name != "quantity") return;
       std::string text = value.is_string() ? value.get<std::string>() : kube::EncodeJson(value);
-      if (std::optional<std::string> canonical = CanonicalQuantity(text)) value = *canonical;
+      if (std::optional<std::string> canonical = kube::CanonicalQuantity(text)) value = *canonical;
       return;
   }
 }

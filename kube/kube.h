@@ -9,6 +9,7 @@
 #include <compare>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -160,6 +161,13 @@ std::string EncodeYaml(const nlohmann::json& value);
 
 // Objects as one YAML stream, documents separated by "---\n".
 std::string EncodeYamlStream(const std::vector<Object>& objects);
+
+// Resource quantities ("500m", "1Gi", "1e3") in the canonical form apimachinery's
+// resource.Quantity prints and the API server stores: 0.5 -> 500m, 1000m -> 1, 1536Mi stays,
+// 1024Mi -> 1Gi, 2000 -> 2k. Nullopt when `text` is not a quantity or too large to handle
+// exactly (callers keep the original then).
+bool IsQuantity(std::string_view text);
+std::optional<std::string> CanonicalQuantity(std::string_view text);
 
 // JSON as Go's encoding/json prints it: keys sorted bytewise, <, > and & escaped, floats in
 // Go's shortest form. indent < 0 is compact (json.Marshal); otherwise json.MarshalIndent with

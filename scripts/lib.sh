@@ -12,9 +12,10 @@ CONVERGE_BUILD_PACKAGES=(
   libfmt-dev libsqlite3-dev libre2-dev
 )
 # The real Git servers of the sources/git tests: lighttpd runs git-http-backend (git ships it
-# and `git daemon`), sshd serves SSH, openssl makes their throw-away certificates and keys.
+# and `git daemon`), sshd serves SSH, openssl makes their throw-away certificates and keys;
+# diff and patch are the oracles of the unified diff printer.
 CONVERGE_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev lighttpd lighttpd-mod-openssl
-  openssh-server openssh-client openssl)
+  openssh-server openssh-client openssl diffutils patch)
 # Commands the oracle installer needs, with the Debian package that provides each. Machines may
 # have them from elsewhere (Node.js from its own packages), so the command is what counts.
 CONVERGE_TEST_COMMANDS=(npm:npm python3:python3)

@@ -1,10 +1,15 @@
-#include "apiserver/quantity.h"
+// Resource quantities in the canonical form apimachinery's resource.Quantity prints.
 
 #include <array>
 #include <cctype>
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
 
-namespace converge::apiserver {
+#include "kube/kube.h"
+
+namespace converge::kube {
 namespace {
 
 // 128 bits hold every quantity Kubernetes accepts, Ei included, exactly.
@@ -192,4 +197,4 @@ std::optional<std::string> CanonicalQuantity(std::string_view text) {
   return std::string(q.negative ? "-" : "") + ToString(value) + DecimalSuffix(scale, format);
 }
 
-}  // namespace converge::apiserver
+}  // namespace converge::kube

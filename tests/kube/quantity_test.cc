@@ -1,11 +1,11 @@
 // Canonical resource quantities, as apimachinery's Quantity.String() prints them (its
 // documented examples in pkg/api/resource/quantity.go and the reference, section 8).
 
-#include "apiserver/quantity.h"
-
 #include <gtest/gtest.h>
 
-namespace converge::apiserver {
+#include "kube/kube.h"
+
+namespace converge::kube {
 namespace {
 
 TEST(QuantityTest, CanonicalForms) {
@@ -31,4 +31,4 @@ TEST(QuantityTest, RefusesNonQuantities) {
 }
 
 }  // namespace
-}  // namespace converge::apiserver
+}  // namespace converge::kube
