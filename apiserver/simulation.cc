@@ -57,9 +57,10 @@ void KeepTimes(json& status, const json& old_status) {
   if (!status.contains("conditions")) return;
   for (json& condition : status["conditions"]) {
     for (const json& previous : old_status.value("conditions", json::array())) {
-      if (previous.value("type", "") == condition["type"] &&
-          previous.value("status", "") == condition["status"] &&
-          previous.value("reason", "") == condition["reason"]) {
+      // value(), not operator[]: a missing field must stay missing, not become null.
+      if (previous.value("type", "") == condition.value("type", "") &&
+          previous.value("status", "") == condition.value("status", "") &&
+          previous.value("reason", "") == condition.value("reason", "")) {
         for (const char* field : {"lastTransitionTime", "lastUpdateTime"}) {
           if (previous.contains(field)) condition[field] = previous[field];
         }

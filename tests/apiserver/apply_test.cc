@@ -300,5 +300,26 @@ TEST(ApplyTest, WaitForAvailableAndASimulatedFailure) {
   EXPECT_TRUE(deadline) << conditions.dump();
 }
 
+// Simulated Pods reach Ready, and reconciling them again (conditions without a reason) keeps
+// the server up.
+TEST(ApplyTest, SimulatedPodsBecomeReadyAndStaySo) {
+  ApiServer server({"--simulate-delay-ms", "100"});
+  std::string pod = R"(apiVersion: v1
+kind: Pod
+metadata: {name: web, labels: {app: web}}
+spec:
+  containers: [{name: web, image: nginx}]
+)";
+  ASSERT_EQ(server.Kubectl({"apply", "-f", server.File("pod.yaml", pod).string()}).exit_code, 0);
+  ProcessResult ready =
+      server.Kubectl({"wait", "--for=condition=Ready", "pod/web", "--timeout=30s"});
+  EXPECT_EQ(ready.exit_code, 0) << ready.err;
+  ASSERT_EQ(server.Kubectl({"label", "pod", "web", "tier=front"}).exit_code, 0);
+  ProcessResult again =
+      server.Kubectl({"wait", "--for=condition=Ready", "pod/web", "--timeout=30s"});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(Get(server, "pod/web")["metadata"]["labels"]["tier"], "front");
+}
+
 }  // namespace
 }  // namespace converge
