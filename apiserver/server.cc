@@ -15,6 +15,7 @@
 #include "apiserver/controllers.h"
 #include "apiserver/tls.h"
 #include "base/log.h"
+#include "base/pem.h"
 #include "kube/kube.h"
 
 namespace converge::apiserver {
@@ -44,13 +45,6 @@ bool ConstantTimeEquals(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-X509* ParseCertificate(const std::string& pem) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  return cert;
-}
-
 // The user a verified client certificate names, as Kubernetes' x509 authenticator reads it:
 // the subject's common name is the user, each organization a group.
 std::optional<UserInfo> CertificateUser(const SSL* ssl) {
@@ -77,20 +71,12 @@ std::optional<UserInfo> CertificateUser(const SSL* ssl) {
 // Client certificates signed by our CA are asked for but optional, as kube-apiserver does
 // with --client-ca-file: callers with tokens send none.
 bool AcceptClientCertificates(SSL_CTX* context, const std::string& ca_pem) {
-  X509* ca = ParseCertificate(ca_pem);
+  CertificatePtr ca = ParseCertificatePem(ca_pem);
   if (ca == nullptr) return false;
-  bool ok = X509_STORE_add_cert(SSL_CTX_get_cert_store(context), ca) == 1 &&
-            SSL_CTX_add_client_CA(context, ca) == 1;
-  X509_free(ca);
+  bool ok = X509_STORE_add_cert(SSL_CTX_get_cert_store(context), ca.get()) == 1 &&
+            SSL_CTX_add_client_CA(context, ca.get()) == 1;
   SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
   return ok;
-}
-
-EVP_PKEY* ParsePrivateKey(const std::string& pem) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  return key;
 }
 
 bool NeedsNoToken(const std::string& path) {
@@ -111,13 +97,8 @@ struct Server::State {
   std::unique_ptr<Store> store;
   std::unique_ptr<Api> api;
   std::unique_ptr<httplib::Server> http;
-  X509* cert = nullptr;
-  EVP_PKEY* key = nullptr;
-
-  ~State() {
-    X509_free(cert);
-    EVP_PKEY_free(key);
-  }
+  CertificatePtr cert{nullptr, X509_free};
+  PrivateKeyPtr key{nullptr, EVP_PKEY_free};
 
   // Who is calling: a client certificate signed by our CA, the admin token, a ServiceAccount
   // token, or nobody (health and version only). Plain HTTP has no admin token, so callers
@@ -220,14 +201,14 @@ Result<std::unique_ptr<Server>> Server::Start(const Options& options) {
     Result<Credentials> credentials = LoadOrCreateCredentials(options.data_dir, {state->host});
     if (!credentials.ok()) return credentials.status();
     state->token = credentials->token;
-    state->cert = ParseCertificate(credentials->cert_pem);
-    state->key = ParsePrivateKey(credentials->key_pem);
+    state->cert = ParseCertificatePem(credentials->cert_pem);
+    state->key = ParsePrivateKeyPem(credentials->key_pem);
     if (state->cert == nullptr || state->key == nullptr) {
       return Status::Invalid("the serving certificate in " + options.data_dir.string() +
                              " is unreadable");
     }
     state->scheme = "https";
-    state->http = std::make_unique<httplib::SSLServer>(state->cert, state->key);
+    state->http = std::make_unique<httplib::SSLServer>(state->cert.get(), state->key.get());
     if (!state->http->is_valid() ||
         !AcceptClientCertificates(static_cast<httplib::SSLServer&>(*state->http).ssl_context(),
                                   credentials->ca_pem)) {

@@ -12,6 +12,7 @@
 
 #include "base/base64.h"
 #include "base/file.h"
+#include "base/pem.h"
 #include "base/strings.h"
 
 namespace converge::apiserver {
@@ -19,8 +20,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-using Key = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
-using Cert = std::unique_ptr<X509, decltype(&X509_free)>;
+using Key = PrivateKeyPtr;
+using Cert = CertificatePtr;
 
 constexpr long kValiditySeconds = 10L * 365 * 24 * 3600;
 
@@ -60,20 +61,6 @@ std::string CertPem(X509* cert) {
   std::string out(data, static_cast<size_t>(size));
   BIO_free(bio);
   return out;
-}
-
-Key ParseKey(const std::string& pem) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  Key key(PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr), EVP_PKEY_free);
-  BIO_free(bio);
-  return key;
-}
-
-Cert ParseCert(const std::string& pem) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  Cert cert(PEM_read_bio_X509(bio, nullptr, nullptr, nullptr), X509_free);
-  BIO_free(bio);
-  return cert;
 }
 
 void AddExtension(X509* cert, X509* issuer, int nid, const std::string& value) {
@@ -172,8 +159,8 @@ Result<Credentials> LoadOrCreateCredentials(const fs::path& dir,
   }
   credentials.ca_pem = ReadFile(ca_cert).value_or("");
   if (!fs::exists(server_cert) || !fs::exists(server_key)) {
-    Key ca_private = ParseKey(ReadFile(ca_key).value_or(""));
-    Cert ca = ParseCert(credentials.ca_pem);
+    Key ca_private = ParsePrivateKeyPem(ReadFile(ca_key).value_or(""));
+    Cert ca = ParseCertificatePem(credentials.ca_pem);
     if (!ca_private || !ca)
       return Status::Invalid("the CA in " + (dir / "pki").string() + " is unreadable");
     std::string san = "DNS:localhost,IP:127.0.0.1,IP:::1";

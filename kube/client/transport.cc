@@ -11,6 +11,7 @@
 
 #include "base/base64.h"
 #include "base/log.h"
+#include "base/pem.h"
 
 namespace converge::kube {
 namespace {
@@ -44,20 +45,6 @@ X509_STORE* StoreFromPem(const std::string& pem) {
     return nullptr;
   }
   return store;
-}
-
-X509* CertificateFromPem(const std::string& pem) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  return cert;
-}
-
-EVP_PKEY* KeyFromPem(const std::string& pem) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  return key;
 }
 
 std::string TransportMessage(httplib::Error error) {
@@ -196,16 +183,13 @@ Result<std::unique_ptr<httplib::ClientImpl>> Transport::Connect(
     std::string name = config_.tls_server_name.empty() ? endpoint_.host : config_.tls_server_name;
     std::unique_ptr<httplib::SSLClient> tls;
     if (!credential.client_certificate_pem.empty()) {
-      X509* cert = CertificateFromPem(credential.client_certificate_pem);
-      EVP_PKEY* key = KeyFromPem(credential.client_key_pem);
+      CertificatePtr cert = ParseCertificatePem(credential.client_certificate_pem);
+      PrivateKeyPtr key = ParsePrivateKeyPem(credential.client_key_pem);
       if (cert == nullptr || key == nullptr) {
-        X509_free(cert);
-        EVP_PKEY_free(key);
         return Status::Invalid("the client certificate or key is not valid PEM");
       }
-      tls = std::make_unique<httplib::SSLClient>(name, endpoint_.port, cert, key);
-      X509_free(cert);
-      EVP_PKEY_free(key);
+      // The context takes its own references.
+      tls = std::make_unique<httplib::SSLClient>(name, endpoint_.port, cert.get(), key.get());
     } else {
       tls = std::make_unique<httplib::SSLClient>(name, endpoint_.port);
     }
