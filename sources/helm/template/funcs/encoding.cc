@@ -181,33 +181,55 @@ CONVERGE_FUNC(FnToRawJson) {
   return Value::String(WithoutHtmlEscapes(kube::EncodeJson(args[0].ToJson())));
 }
 
-CONVERGE_FUNC(FnFromJson) {
-  (void)call;
-  Result<Value> value = DecodeJson(args[0].string_value());
+// encoding/json's name for what was found where a map or list was wanted.
+std::string JsonKindName(const Value& value) {
+  switch (value.kind()) {
+    case Value::Kind::kMap:
+      return "object";
+    case Value::Kind::kList:
+      return "array";
+    case Value::Kind::kString:
+      return "string";
+    case Value::Kind::kBool:
+      return "bool";
+    default:
+      return "number";
+  }
+}
+
+// fromJson/fromYaml: the map, or a map holding the error under "Error" as Helm returns it.
+// `prefix` is what Helm's decoder puts before encoding/json's message.
+Value DecodedMap(const Result<Value>& value, const std::string& prefix) {
   if (value.ok() && value->kind() == Value::Kind::kMap) return *value;
   Value map = Value::Map();
   if (!value.ok()) {
     map.mutable_map()["Error"] = Value::String(value.status().message());
   } else if (!value->IsNil()) {
     map.mutable_map()["Error"] =
-        Value::String("json: cannot unmarshal " +
-                      std::string(value->kind() == Value::Kind::kList     ? "array"
-                                  : value->kind() == Value::Kind::kString ? "string"
-                                  : value->kind() == Value::Kind::kBool   ? "bool"
-                                                                          : "number") +
+        Value::String(prefix + "json: cannot unmarshal " + JsonKindName(*value) +
                       " into Go value of type map[string]interface {}");
   }
   return map;
 }
 
-CONVERGE_FUNC(FnFromJsonArray) {
-  (void)call;
-  Result<Value> value = DecodeJson(args[0].string_value());
+// fromJsonArray/fromYamlArray: the list, or a one-element list holding the error.
+Value DecodedList(const Result<Value>& value, const std::string& prefix) {
   if (value.ok() && value->kind() == Value::Kind::kList) return *value;
   if (value.ok() && value->IsNil()) return Value::List();
   return Value::List(
-      {Value::String(value.ok() ? "json: cannot unmarshal into Go value of type []interface {}"
+      {Value::String(value.ok() ? prefix + "json: cannot unmarshal " + JsonKindName(*value) +
+                                      " into Go value of type []interface {}"
                                 : value.status().message())});
+}
+
+CONVERGE_FUNC(FnFromJson) {
+  (void)call;
+  return DecodedMap(DecodeJson(args[0].string_value()), "");
+}
+
+CONVERGE_FUNC(FnFromJsonArray) {
+  (void)call;
+  return DecodedList(DecodeJson(args[0].string_value()), "");
 }
 
 CONVERGE_FUNC(FnToYaml) {
@@ -219,36 +241,14 @@ CONVERGE_FUNC(FnToYaml) {
 
 CONVERGE_FUNC(FnFromYaml) {
   (void)call;
-  Result<Value> value = DecodeYaml(args[0].string_value());
-  if (value.ok() && value->kind() == Value::Kind::kMap) return *value;
-  Value map = Value::Map();
-  if (!value.ok()) {
-    map.mutable_map()["Error"] = Value::String(value.status().message());
-  } else if (!value->IsNil()) {
-    map.mutable_map()["Error"] =
-        Value::String("error unmarshaling JSON: while decoding JSON: json: cannot unmarshal " +
-                      std::string(value->kind() == Value::Kind::kList     ? "array"
-                                  : value->kind() == Value::Kind::kString ? "string"
-                                  : value->kind() == Value::Kind::kBool   ? "bool"
-                                                                          : "number") +
-                      " into Go value of type map[string]interface {}");
-  }
-  return map;
+  return DecodedMap(DecodeYaml(args[0].string_value()),
+                    "error unmarshaling JSON: while decoding JSON: ");
 }
 
 CONVERGE_FUNC(FnFromYamlArray) {
   (void)call;
-  Result<Value> value = DecodeYaml(args[0].string_value());
-  if (value.ok() && value->kind() == Value::Kind::kList) return *value;
-  if (value.ok() && value->IsNil()) return Value::List();
-  return Value::List({Value::String(
-      value.ok() ? "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal " +
-                       std::string(value->kind() == Value::Kind::kMap      ? "object"
-                                   : value->kind() == Value::Kind::kString ? "string"
-                                   : value->kind() == Value::Kind::kBool   ? "bool"
-                                                                           : "number") +
-                       " into Go value of type []interface {}"
-                 : value.status().message())});
+  return DecodedList(DecodeYaml(args[0].string_value()),
+                     "error unmarshaling JSON: while decoding JSON: ");
 }
 
 }  // namespace converge::sources::helm::tmpl
