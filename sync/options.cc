@@ -129,15 +129,22 @@ Status ApplySyncOptions(const std::vector<std::string>& items, Options& options)
 }
 
 // Reads a resource's comma-separated sync-options annotation over `defaults`.
+std::vector<std::string> SplitList(std::string_view text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    std::string item = Trim(text.substr(start, comma - start));
+    if (!item.empty()) out.push_back(std::move(item));
+    start = comma + 1;
+  }
+  return out;
+}
+
 Result<ResourceOptions> ReadResourceOptions(std::string_view annotation, const std::string& where,
                                             ResourceOptions defaults) {
-  size_t start = 0;
-  while (start <= annotation.size()) {
-    size_t comma = annotation.find(',', start);
-    if (comma == std::string_view::npos) comma = annotation.size();
-    std::string item = Trim(annotation.substr(start, comma - start));
-    start = comma + 1;
-    if (item.empty()) continue;
+  for (const std::string& item : SplitList(annotation)) {
     std::string value;
     Result<const Row*> row = Lookup(item, where, value);
     if (!row.ok()) return row.status();

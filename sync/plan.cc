@@ -22,21 +22,6 @@ constexpr const char* kWaveAnnotations[] = {"converge.dev/sync-wave",
 constexpr const char* kOptionAnnotations[] = {"argocd.argoproj.io/sync-options",
                                               "converge.dev/sync-options"};
 
-std::vector<std::string> SplitList(std::string_view text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string_view::npos) comma = text.size();
-    std::string_view item = text.substr(start, comma - start);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) out.emplace_back(item);
-    start = comma + 1;
-  }
-  return out;
-}
-
 std::string Where(const kube::Object& object, std::string_view annotation) {
   return kube::Describe(object) + ": annotation " + std::string(annotation);
 }
@@ -230,11 +215,6 @@ void HoistDependencies(std::vector<Task>& tasks) {
   if (moved) std::stable_sort(tasks.begin(), tasks.end(), Before);
 }
 
-struct Collected {
-  std::map<kube::ResourceKey, const kube::Object*> live;
-  std::set<kube::ResourceKey> desired_keys;
-};
-
 }  // namespace
 
 std::string TrackingId(std::string_view app_id, const kube::ResourceKey& key) {
@@ -263,8 +243,9 @@ std::string_view PhaseName(Phase phase) {
 Result<Plan> MakePlan(const PlanInput& input, const Options& options) {
   Plan plan;
   std::set<std::string> cluster_scoped(input.cluster_scoped.begin(), input.cluster_scoped.end());
-  Collected seen;
-  for (const kube::Object& object : input.live) seen.live.emplace(object.Key(), &object);
+  std::map<kube::ResourceKey, const kube::Object*> live_by_key;
+  std::set<kube::ResourceKey> desired_keys;
+  for (const kube::Object& object : input.live) live_by_key.emplace(object.Key(), &object);
 
   std::vector<kube::Object> desired = input.desired;
   for (kube::Object& object : desired) {
@@ -281,11 +262,11 @@ Result<Plan> MakePlan(const PlanInput& input, const Options& options) {
     if (!hook.ok()) return hook.status();
     if (!hook->hook) {
       // generateName objects have no name yet and cannot collide.
-      if (!key.name.empty() && !seen.desired_keys.insert(key).second) {
+      if (!key.name.empty() && !desired_keys.insert(key).second) {
         return Status::Invalid(kube::Describe(object) + ": appears twice in the desired objects");
       }
-      auto live = seen.live.find(key);
-      if (live != seen.live.end()) {
+      auto live = live_by_key.find(key);
+      if (live != live_by_key.end()) {
         std::string owner = TrackedApp(live->second->Annotation(kTrackingAnnotation));
         if (!owner.empty() && owner != input.app_id) {
           if (options.fail_on_shared_resource) {
@@ -320,7 +301,7 @@ Result<Plan> MakePlan(const PlanInput& input, const Options& options) {
 
   if (options.create_namespace && !input.destination_namespace.empty()) {
     kube::ResourceKey key{"", "Namespace", "", input.destination_namespace};
-    if (!seen.desired_keys.contains(key)) {
+    if (!desired_keys.contains(key)) {
       kube::Object ns(nlohmann::json{{"apiVersion", "v1"},
                                      {"kind", "Namespace"},
                                      {"metadata", {{"name", input.destination_namespace}}}});
@@ -329,12 +310,12 @@ Result<Plan> MakePlan(const PlanInput& input, const Options& options) {
   }
 
   size_t tracked = 0;
-  for (const auto& [key, live] : seen.live) {
+  for (const auto& [key, live] : live_by_key) {
     if (TrackedApp(live->Annotation(kTrackingAnnotation)) != input.app_id) continue;
     Result<HookInfo> hook = ReadHook(*live);
     if (hook.ok() && hook->hook) continue;  // hooks are cleaned up by their policies
     ++tracked;
-    if (seen.desired_keys.contains(key)) continue;
+    if (desired_keys.contains(key)) continue;
     Result<ResourceOptions> resource = OptionsOf(*live, options);
     if (!resource.ok()) return resource.status();
     if (!options.prune || !resource->prune) {

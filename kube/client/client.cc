@@ -59,6 +59,19 @@ const char* PropagationName(Propagation propagation) {
   return "";
 }
 
+// "/apis/GROUP/VERSION[/namespaces/NS]/RESOURCE[/NAME][/SUBRESOURCE]"
+std::string ResourcePath(const ResourceMapping& mapping, std::string_view ns, std::string_view name,
+                         std::string_view subresource) {
+  const GroupVersionKind& gvk = mapping.gvk;
+  std::string path =
+      gvk.group.empty() ? "/api/" + gvk.version : "/apis/" + gvk.group + "/" + gvk.version;
+  if (mapping.namespaced && !ns.empty()) path += "/namespaces/" + std::string(ns);
+  path += "/" + mapping.resource;
+  if (!name.empty()) path += "/" + std::string(name);
+  if (!subresource.empty()) path += "/" + std::string(subresource);
+  return path;
+}
+
 json DeleteBody(const DeleteOptions& options) {
   json body = {{"apiVersion", "v1"}, {"kind", "DeleteOptions"}};
   if (const char* name = PropagationName(options.propagation); *name != '\0') {
@@ -109,13 +122,7 @@ ApiResult<std::string> Client::PathFor(const GroupVersionKind& gvk, std::string_
                                        std::string_view name, std::string_view subresource) {
   ApiResult<ResourceMapping> mapping = mapper_->Find(gvk);
   if (!mapping.ok()) return mapping.error();
-  std::string path = gvk.group.empty() ? "/api/" + mapping->gvk.version
-                                       : "/apis/" + gvk.group + "/" + mapping->gvk.version;
-  if (mapping->namespaced && !ns.empty()) path += "/namespaces/" + std::string(ns);
-  path += "/" + mapping->resource;
-  if (!name.empty()) path += "/" + std::string(name);
-  if (!subresource.empty()) path += "/" + std::string(subresource);
-  return path;
+  return ResourcePath(*mapping, ns, name, subresource);
 }
 
 ApiResult<Object> Client::Get(const GroupVersionKind& gvk, std::string_view ns,
@@ -218,8 +225,7 @@ ApiResult<Object> Client::Apply(const Object& object, const ApplyOptions& option
   ApiResult<ResourceMapping> mapping = mapper_->Find(gvk);
   if (!mapping.ok()) return mapping.error();
   if (mapping->namespaced && ns.empty()) ns = config().ns;
-  ApiResult<std::string> path = PathFor(gvk, ns, object.Name(), options.subresource);
-  if (!path.ok()) return path.error();
+  std::string path = ResourcePath(*mapping, ns, object.Name(), options.subresource);
   std::string query = WriteQuery(options.field_manager, options.dry_run);
   if (options.force) AddQuery(query, "force", "true");
   json body = object.json();
@@ -229,7 +235,7 @@ ApiResult<Object> Client::Apply(const Object& object, const ApplyOptions& option
   // Apply is idempotent: sending the same configuration twice has the effect of once.
   ApiResult<HttpResponse> response =
       transport_->Send({.method = "PATCH",
-                        .target = *path + query,
+                        .target = path + query,
                         .body = body.dump(),
                         .content_type = "application/apply-patch+yaml",
                         .idempotent = true});

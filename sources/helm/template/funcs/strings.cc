@@ -123,6 +123,20 @@ Result<std::string> Repeat(const std::string& text, int64_t count) {
   return out;
 }
 
+// quote, squote and cat: the non-nil arguments, each written by `append`, joined by spaces.
+template <typename Append>
+Value JoinNonNil(const std::vector<Value>& args, Append append) {
+  std::string out;
+  bool first = true;
+  for (const Value& arg : args) {
+    if (arg.IsNil()) continue;
+    if (!first) out += ' ';
+    first = false;
+    append(out, arg);
+  }
+  return Value::String(out);
+}
+
 }  // namespace
 
 // Go's strslice: lists element by element without nils, nil as nothing, else one element.
@@ -281,41 +295,18 @@ CONVERGE_FUNC(FnHasSuffix) {
 
 CONVERGE_FUNC(FnQuote) {
   (void)call;
-  std::string out;
-  bool first = true;
-  for (const Value& arg : args) {
-    if (arg.IsNil()) continue;
-    if (!first) out += ' ';
-    first = false;
-    out += GoQuote(StrVal(arg));
-  }
-  return Value::String(out);
+  return JoinNonNil(args, [](std::string& out, const Value& arg) { out += GoQuote(StrVal(arg)); });
 }
 
 CONVERGE_FUNC(FnSquote) {
   (void)call;
-  std::string out;
-  bool first = true;
-  for (const Value& arg : args) {
-    if (arg.IsNil()) continue;
-    if (!first) out += ' ';
-    first = false;
-    out += "'" + FormatValue(arg) + "'";
-  }
-  return Value::String(out);
+  return JoinNonNil(
+      args, [](std::string& out, const Value& arg) { out += "'" + FormatValue(arg) + "'"; });
 }
 
 CONVERGE_FUNC(FnCat) {
   (void)call;
-  std::string out;
-  bool first = true;
-  for (const Value& arg : args) {
-    if (arg.IsNil()) continue;
-    if (!first) out += ' ';
-    first = false;
-    AppendValue(out, arg);
-  }
-  return Value::String(out);
+  return JoinNonNil(args, AppendValue);
 }
 
 // goutils.DeleteWhiteSpace reads the text byte by byte, each byte taken as a Latin-1 rune.
