@@ -2,7 +2,8 @@
 // sources/git/git.h: Git repositories as Converge reads them: one bare mirror per remote under a
 // cache directory, revisions resolved the way Argo CD's targetRevision and Flux's GitRepository
 // ref resolve them, and a read-only tree view of a commit (sources/tree's FileTree) without any
-// checkout. It never writes to a remote and never starts threads.
+// checkout. It never writes to a remote; its only threads are the watchdogs that end network
+// operations at their deadline.
 //
 // Credentials never appear in messages, logs or results: URLs are always printed through
 // DisplayUrl(), which drops the user-info.
@@ -79,9 +80,8 @@ struct Options {
   // Where mirrors live, one bare repository per normalized URL. Required.
   std::filesystem::path cache_dir;
   std::vector<CredentialRule> credentials;
-  // A network operation (ls-remote, fetch) still running after this long fails. libgit2 1.5
-  // has no socket timeout: the deadline is checked whenever the transfer reports progress, so
-  // a server that accepts and then sends nothing at all is not interrupted.
+  // A network operation (connect plus ls-remote, or a fetch) still running after this long
+  // fails, also when the server accepted the connection and then went silent.
   std::chrono::seconds timeout{60};
   // Tree views refuse files larger than this and stop after reading this many bytes in total
   // (defaults: 16 MiB per file, 256 MiB per view), so a hostile repository cannot exhaust memory.

@@ -14,6 +14,7 @@
 
 #include "base/status.h"
 #include "sources/git/git.h"
+#include "sources/git/socket_stream.h"
 
 namespace converge::sources::git {
 
@@ -82,6 +83,8 @@ class Connection {
   Connection() = default;
   Status Failure(int code, std::string_view what) const;
 
+  // Declared before the remote so the sockets the remote owns close before it goes.
+  std::unique_ptr<Watchdog> watchdog_;
   GitPtr<git_remote> remote_;
   std::unique_ptr<Context> context_;
   std::vector<std::string> header_storage_;

@@ -204,7 +204,10 @@ Status IsolateConfig(git_repository* repo, const fs::path& dir) {
 
 }  // namespace
 
-Mirror::Mirror(Options options) : options_(std::move(options)) { git_libgit2_init(); }
+Mirror::Mirror(Options options) : options_(std::move(options)) {
+  git_libgit2_init();
+  RegisterSocketStream();
+}
 
 Mirror::~Mirror() {
   repos_.clear();
