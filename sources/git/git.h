@@ -60,6 +60,11 @@ struct CredentialRule {
   Credentials credentials;
 };
 
+// The credentials of the longest rule prefixing `normalized_url` on whole path segments, or
+// nullptr.
+const Credentials* FindCredentials(const std::vector<CredentialRule>& rules,
+                                   const std::string& normalized_url);
+
 // --- Revisions ----------------------------------------------------------------------------------
 
 // A resolved revision.

@@ -30,10 +30,6 @@ struct UrlParts {
 // kInvalid (URL printed without user-info) when there is no scheme or host.
 Result<UrlParts> ParseUrl(std::string_view url);
 
-// The credentials of the longest matching prefix rule, or nullptr.
-const Credentials* FindCredentials(const std::vector<CredentialRule>& rules,
-                                   const std::string& normalized_url);
-
 // Owning handles for libgit2 objects.
 struct GitDeleter {
   void operator()(git_repository* p) const { git_repository_free(p); }
