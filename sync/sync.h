@@ -125,6 +125,17 @@ struct PlanInput {
   std::vector<std::string> cluster_scoped;
 };
 
+// The two sides of a comparison as a sync would see them: the objects a sync would apply
+// (hooks and a CreateNamespace namespace left out, named and stamped with `app_id`'s tracking as
+// the sync writes them) and, of `live`, those objects' counterparts and the tracked objects the
+// sync would prune or keep.
+struct ComparisonSides {
+  std::vector<kube::Object> desired;
+  std::vector<kube::Object> live;
+  std::vector<kube::ResourceKey> shared;  // desired objects tracked by another Application
+};
+ComparisonSides SidesOf(const Plan& plan, std::string_view app_id, std::vector<kube::Object> live);
+
 // Orders the sync. kInvalid for bad annotations (naming the object and annotation),
 // duplicate desired objects, a desired object tracked to another Application when
 // fail_on_shared_resource is set, or a sync that would prune everything without allow_empty.

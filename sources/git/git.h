@@ -137,6 +137,10 @@ class Mirror {
   // were deleted. Mirrors this Mirror is working on are skipped.
   Result<int> ExpireUnused(std::chrono::system_clock::time_point now, std::chrono::seconds max_age);
 
+  // Replaces the credential rules for the operations that start from now on (the operator
+  // reads them from Secrets that change while it runs).
+  void SetCredentials(std::vector<CredentialRule> rules);
+
   Stats stats() const;
 
  private:
@@ -154,7 +158,7 @@ class Mirror {
   Result<Commit> Check(Repo& repo, std::string_view url, std::string_view revision);
 
   Options options_;
-  mutable std::mutex mu_;  // guards repos_ and stats_
+  mutable std::mutex mu_;  // guards repos_, stats_ and options_.credentials
   std::map<std::string, std::unique_ptr<Repo>> repos_;
   Stats stats_;
 };

@@ -1,0 +1,50 @@
+#pragma once
+// operator/controller/render.h: an Application's sources turned into the objects it wants:
+// each source's revision resolved through the Git mirror, its tree rendered by the renderer its
+// files call for, and the results merged (a later source wins over an earlier one on the same
+// object, as Argo CD's multiple sources do). Renders are cached by the Git object id of the
+// rendered directory and the options, so a commit that leaves an Application's folder alone
+// costs no render.
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "kube/kube.h"
+#include "operator/application/application.h"
+#include "sources/git/git.h"
+
+namespace converge::controller {
+
+struct Rendered {
+  std::vector<kube::Object> objects;
+  std::vector<sources::git::Commit> revisions;  // one per source, in order
+};
+
+class RenderCache {
+ public:
+  // Renders every source of `spec` for the Application `app_name` (the default Helm release
+  // name). Errors name the source and the file and line where the renderer found the problem.
+  Result<Rendered> Render(sources::git::Mirror& mirror, const app::Spec& spec,
+                          std::string_view app_name);
+
+  struct Stats {
+    uint64_t renders = 0;  // renders that ran (cache misses)
+    uint64_t hits = 0;
+  };
+  Stats stats() const;
+
+ private:
+  struct Entry {
+    std::string tree_id;  // Git object id of the rendered directory
+    std::vector<kube::Object> objects;
+  };
+  // One entry per source (repository, path and options), holding its latest render: memory
+  // stays bounded by the number of sources however many commits pass.
+  std::map<std::string, Entry> cache_;
+  mutable std::mutex mu_;
+  Stats stats_;
+};
+
+}  // namespace converge::controller
