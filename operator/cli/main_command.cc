@@ -67,6 +67,7 @@ const std::vector<Command>& Commands() {
       {"render", "print the manifests a source renders to (like helm template, kustomize build)",
        &RunRender},
       {"sync", "sync a source to the cluster once: dry run, waves, hooks, prune", &RunSync},
+      {"up", "the zero-setup demo: API server, example Git repository, operator", &RunUp},
       {"version", "print the version", &RunVersion},
       {"help", "show this help", &RunHelp},
   };
