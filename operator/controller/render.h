@@ -2,9 +2,9 @@
 // operator/controller/render.h: an Application's sources turned into the objects it wants:
 // each source's revision resolved through the Git mirror, its tree rendered by the renderer its
 // files call for, and the results merged (a later source wins over an earlier one on the same
-// object, as Argo CD's multiple sources do). Renders are cached by the Git object id of the
-// rendered directory and the options, so a commit that leaves an Application's folder alone
-// costs no render.
+// object, as Argo CD's multiple sources do). A render is cached with the Git object ids of
+// every file and directory it read (a kustomization's bases, a chart's files), so a commit
+// that changes none of them costs no render, however much else of the repository it changes.
 
 #include <map>
 #include <mutex>
@@ -37,7 +37,8 @@ class RenderCache {
 
  private:
   struct Entry {
-    std::string tree_id;  // Git object id of the rendered directory
+    // Every path the render read, with its Git object id then ("" for a path it found absent).
+    std::map<std::string, std::string> read;
     std::vector<kube::Object> objects;
   };
   // One entry per source (repository, path and options), holding its latest render: memory
