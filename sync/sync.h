@@ -26,6 +26,7 @@
 
 namespace converge::kube {
 class Client;
+struct GroupVersionKind;
 }  // namespace converge::kube
 
 namespace converge::sync {
@@ -236,6 +237,9 @@ Outcome Execute(const Plan& plan, kube::Client& client, const ExecuteOptions& op
 Result<std::vector<kube::Object>> ReadLiveObjects(kube::Client& client, std::string_view app_id,
                                                   const std::vector<kube::Object>& desired,
                                                   std::string_view destination_namespace);
+
+// Every kind the server lists (preferred version of each group), from discovery.
+Result<std::vector<kube::GroupVersionKind>> ListableKinds(kube::Client& client);
 
 // One attempt of a retried operation, as operationState records it.
 struct Attempt {

@@ -70,6 +70,14 @@ struct Controller::State {
   std::atomic<uint64_t> status_writes{0};
   std::mutex random_mu;
   std::mt19937_64 random{std::random_device{}()};
+  // The revisions each Application was last rendered at, and when they were resolved.
+  struct Resolved {
+    std::chrono::steady_clock::time_point at;
+    int64_t generation = 0;
+    std::vector<git::Commit> commits;
+  };
+  std::mutex resolved_mu;
+  std::map<std::string, Resolved> resolved;
 
   kube::ObjectRef Find(std::string_view ns, std::string_view name) const {
     for (const auto& informer : applications) {
@@ -129,6 +137,16 @@ void Controller::Run(std::stop_token stop) {
           .on_update = [&](const kube::Object&, const kube::Object&) { credentials_changed(); },
           .on_delete = [&](const kube::Object&) { credentials_changed(); }});
 
+  // A change to a tracked object brings its Application back at once (drift, rollout progress).
+  live_ = std::make_unique<LiveCache>(client_, [this](const std::string& app_id) {
+    size_t underscore = app_id.find('_');
+    if (underscore != std::string::npos) {
+      queue_.Add(app_id.substr(0, underscore) + "/" + app_id.substr(underscore + 1));
+    }
+  });
+  if (Status started = live_->Start(stop); !started.ok()) {
+    log::Error("live object cache: " + started.message());
+  }
   std::vector<std::jthread> threads;
   for (auto& informer : state_->applications) {
     threads.emplace_back([&informer, stop] { informer->Run(stop); });
@@ -168,6 +186,8 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
   kube::ObjectRef found = state_->Find(ns, name);
   if (found == nullptr) {
     queue_.Forget(key);
+    std::lock_guard lock(state_->resolved_mu);
+    state_->resolved.erase(key);
     return;
   }
   const kube::Object& application = *found;
@@ -214,8 +234,7 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
     }
     // Deletes what the Application deployed (objects tracked to it, nothing else), then lets
     // the Application go.
-    Result<std::vector<kube::Object>> live =
-        sync::ReadLiveObjects(client_, app_id, {}, destination);
+    Result<std::vector<kube::Object>> live = live_->Read(app_id, {}, destination);
     if (!live.ok()) {
       queue_.AddRateLimited(key);
       return;
@@ -260,12 +279,28 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
     write_status();
     queue_.AddAfter(key, next);
   };
-  Result<Rendered> rendered = renders_.Render(*mirror_, *spec, name);
+  // Git is asked again once per poll interval, on a spec change or a refresh; a reconcile that
+  // a live object's change caused in between reuses the revisions.
+  std::optional<std::vector<git::Commit>> pinned;
+  {
+    std::lock_guard lock(state_->resolved_mu);
+    auto it = state_->resolved.find(key);
+    if (it != state_->resolved.end() && it->second.generation == observed.generation &&
+        application.Annotation(kRefreshAnnotation).empty() &&
+        std::chrono::steady_clock::now() - it->second.at < options_.poll_interval) {
+      pinned = it->second.commits;
+    }
+  }
+  Result<Rendered> rendered = renders_.Render(*mirror_, *spec, name, pinned ? &*pinned : nullptr);
   if (!rendered.ok()) return comparison_error(rendered.status());
+  if (!pinned) {
+    std::lock_guard lock(state_->resolved_mu);
+    state_->resolved[key] = {std::chrono::steady_clock::now(), observed.generation,
+                             rendered->revisions};
+  }
   for (const git::Commit& commit : rendered->revisions) observed.revisions.push_back(commit.sha);
   std::string revision = observed.revisions.empty() ? "" : observed.revisions.front();
-  Result<std::vector<kube::Object>> live =
-      sync::ReadLiveObjects(client_, app_id, rendered->objects, destination);
+  Result<std::vector<kube::Object>> live = live_->Read(app_id, rendered->objects, destination);
   if (!live.ok()) return comparison_error(live.status());
   Result<sync::Plan> compare_plan = sync::MakePlan({.app_id = app_id,
                                                     .destination_namespace = destination,

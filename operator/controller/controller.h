@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "kube/client/client.h"
+#include "operator/controller/live_cache.h"
 #include "operator/controller/render.h"
 #include "operator/controller/workqueue.h"
 #include "sources/git/git.h"
@@ -72,6 +73,7 @@ class Controller {
   std::unique_ptr<sources::git::Mirror> mirror_;
   RenderCache renders_;
   WorkQueue queue_;
+  std::unique_ptr<LiveCache> live_;
   std::unique_ptr<State> state_;
   std::atomic<bool> ready_{false};
 };

@@ -85,13 +85,16 @@ Result<std::vector<kube::Object>> RenderTree(const sources::tree::FileTree& tree
 }  // namespace
 
 Result<Rendered> RenderCache::Render(git::Mirror& mirror, const app::Spec& spec,
-                                     std::string_view /*app_name*/) {
+                                     std::string_view /*app_name*/,
+                                     const std::vector<git::Commit>* pinned) {
   Rendered out;
   std::map<kube::ResourceKey, size_t> index;
   for (size_t i = 0; i < spec.sources.size(); ++i) {
     const app::Source& source = spec.sources[i];
     std::string where = spec.sources.size() == 1 ? "" : "source " + std::to_string(i + 1) + ": ";
-    Result<git::Commit> commit = mirror.Resolve(source.repo_url, source.target_revision);
+    Result<git::Commit> commit = pinned != nullptr && pinned->size() == spec.sources.size()
+                                     ? Result<git::Commit>((*pinned)[i])
+                                     : mirror.Resolve(source.repo_url, source.target_revision);
     if (!commit.ok()) return commit.status().Wrap(where + "resolving " + source.target_revision);
     // The whole repository: a kustomization may read bases beside its folder.
     Result<std::unique_ptr<git::TreeView>> tree = mirror.Tree(*commit, "");

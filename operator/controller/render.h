@@ -26,8 +26,11 @@ class RenderCache {
  public:
   // Renders every source of `spec` for the Application `app_name` (the default Helm release
   // name). Errors name the source and the file and line where the renderer found the problem.
+  // With `pinned` (one commit per source, from an earlier render) the revisions are not
+  // resolved again: a reconcile caused by a live object's change needs no Git traffic.
   Result<Rendered> Render(sources::git::Mirror& mirror, const app::Spec& spec,
-                          std::string_view app_name);
+                          std::string_view app_name,
+                          const std::vector<sources::git::Commit>* pinned = nullptr);
 
   struct Stats {
     uint64_t renders = 0;  // renders that ran (cache misses)
