@@ -293,6 +293,10 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
   }
   Result<Rendered> rendered = renders_.Render(*mirror_, *spec, name, pinned ? &*pinned : nullptr);
   if (!rendered.ok()) return comparison_error(rendered.status());
+  if (rendered->fresh) {
+    log::Info("rendered",
+              {{"application", key}, {"objects", std::to_string(rendered->objects.size())}});
+  }
   if (!pinned) {
     std::lock_guard lock(state_->resolved_mu);
     state_->resolved[key] = {std::chrono::steady_clock::now(), observed.generation,

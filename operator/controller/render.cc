@@ -128,6 +128,7 @@ Result<Rendered> RenderCache::Render(git::Mirror& mirror, const app::Spec& spec,
       if (!rendered.ok()) return rendered.status().Wrap(where.empty() ? "rendering" : where);
       objects = std::move(*rendered);
       Entry entry{.read = recording.Ids(**tree), .objects = *objects};
+      out.fresh = true;
       std::lock_guard lock(mu_);
       ++stats_.renders;
       cache_[key] = std::move(entry);

@@ -20,6 +20,7 @@ namespace converge::controller {
 struct Rendered {
   std::vector<kube::Object> objects;
   std::vector<sources::git::Commit> revisions;  // one per source, in order
+  bool fresh = false;  // some source was rendered now rather than taken from the cache
 };
 
 class RenderCache {
