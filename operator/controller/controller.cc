@@ -11,6 +11,7 @@
 #include "kube/client/informer.h"
 #include "operator/application/application.h"
 #include "operator/application/repositories.h"
+#include "operator/controller/events.h"
 #include "operator/controller/status.h"
 #include "sync/health/health.h"
 #include "sync/sync.h"
@@ -415,6 +416,10 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
       log::Info(
           "syncing",
           {{"application", key}, {"revision", revision}, {"initiatedBy", request->initiated_by}});
+      RecordEvent(client_, application, EventType::kNormal, "OperationStarted",
+                  (request->initiated_by == "automated" ? "Initiated automated sync to "
+                                                        : "Initiated sync to ") +
+                      revision);
       outcome = sync::Execute(*plan, client_,
                               {.app_id = app_id,
                                .sync = request->options,
@@ -425,6 +430,15 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
     bool succeeded = outcome.phase == sync::OperationPhase::kSucceeded;
     log::Info(succeeded ? "sync succeeded" : "sync failed",
               {{"application", key}, {"message", outcome.message}});
+    for (const sync::ResourceResult& result : outcome.resources) {
+      if (result.status == sync::ResultStatus::kPruned) {
+        RecordEvent(client_, application, EventType::kNormal, "ResourcePruned", result.message);
+      }
+    }
+    RecordEvent(client_, application, succeeded ? EventType::kNormal : EventType::kWarning,
+                "OperationCompleted",
+                "Sync operation to " + revision + (succeeded ? " succeeded" : " failed: ") +
+                    (succeeded ? "" : outcome.message));
     observed.operation =
         sync::OperationState{.outcome = std::move(outcome), .retry_count = request->retry_count};
     observed.operation_revision = revision;

@@ -150,6 +150,12 @@ TEST_F(OperatorTest, SyncsFollowsCommitsKeepsLiveStateOnBrokenInputHealsAndDelet
                  "jsonpath={.metadata.annotations.converge\\.dev/tracking-id}"}),
             "converge_demo:apps/Deployment:demo/web");
 
+  std::string events = Get({"get", "events", "-n", "converge", "-o",
+                            "jsonpath={range .items[*]}{.reason}: {.message}{\"\\n\"}{end}"});
+  EXPECT_NE(events.find("OperationStarted: Initiated automated sync to "), std::string::npos)
+      << events;
+  EXPECT_NE(events.find("OperationCompleted: Sync operation to "), std::string::npos) << events;
+
   // A new commit is applied by polling; the file removed from Git is pruned.
   upstream_->Run({"rm", "-q", "deploy/service.yaml"});
   std::string second = upstream_->Commit({{"deploy/configmap.yaml", ConfigMap("bonjour")}}, "two");
@@ -158,6 +164,10 @@ TEST_F(OperatorTest, SyncsFollowsCommitsKeepsLiveStateOnBrokenInputHealsAndDelet
     return server_.Kubectl({"get", "service", "web", "-n", "demo"}).exit_code != 0;
   })) << "the Service left Git and is pruned";
   EXPECT_TRUE(Eventually([&] { return AppField("{.status.sync.revision}") == second; }));
+  EXPECT_TRUE(Eventually([&] {
+    return Get({"get", "events", "-n", "converge", "-o", "jsonpath={.items[*].reason}"})
+               .find("ResourcePruned") != std::string::npos;
+  }));
 
   // Broken YAML: nothing live changes, a condition names the file and line.
   upstream_->Commit({{"deploy/configmap.yaml", ConfigMap("hallo") + "  broken: [unclosed\n"}},
