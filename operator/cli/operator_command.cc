@@ -6,9 +6,13 @@
 #include <ostream>
 #include <thread>
 
+#include <unistd.h>
+
 #include "base/duration.h"
+#include "base/log.h"
 #include "base/strings.h"
 #include "kube/client/config.h"
+#include "kube/client/leader_election.h"
 #include "operator/cli/commands.h"
 #include "operator/cli/source.h"
 #include "operator/controller/controller.h"
@@ -62,6 +66,28 @@ std::vector<FlagSpec> OperatorFlags() {
        .value_name = "DURATION",
        .help = "limit for one sync, health waits included",
        .default_value = "5m"},
+      {.name = "leader-elect",
+       .type = FlagType::kBool,
+       .help = "run the controller only while holding a Lease, so replicas can stand by"},
+      {.name = "leader-election-namespace",
+       .value_name = "NS",
+       .help = "the Lease's namespace (default: the credentials namespace)"},
+      {.name = "leader-election-id",
+       .value_name = "NAME",
+       .help = "the Lease's name",
+       .default_value = "converge-operator"},
+      {.name = "lease-duration",
+       .value_name = "DURATION",
+       .help = "how long a silent leader keeps the Lease (client-go's default)",
+       .default_value = "15s"},
+      {.name = "renew-deadline",
+       .value_name = "DURATION",
+       .help = "a leader that could not renew for this long stops leading",
+       .default_value = "10s"},
+      {.name = "retry-period",
+       .value_name = "DURATION",
+       .help = "how often the Lease is tried and renewed",
+       .default_value = "2s"},
       {.name = "help", .short_name = 'h', .type = FlagType::kBool, .help = "show this help"},
   };
   for (FlagSpec& spec : own) flags.push_back(std::move(spec));
@@ -99,6 +125,14 @@ Result<std::chrono::milliseconds> Duration(const ParsedFlags& flags, std::string
   if (!parsed.ok()) return parsed.status().Wrap("--" + std::string(name));
   if (parsed->count() < 0) return Status::Invalid("--" + std::string(name) + " is negative");
   return std::chrono::duration_cast<std::chrono::milliseconds>(*parsed);
+}
+
+// This replica's name in the Lease: the Pod's name in a cluster, else host and pid.
+std::string Identity() {
+  if (const char* pod = std::getenv("POD_NAME"); pod != nullptr && *pod != '\0') return pod;
+  char host[256] = {};
+  ::gethostname(host, sizeof(host) - 1);
+  return std::string(host) + "_" + std::to_string(::getpid());
 }
 
 Result<std::unique_ptr<kube::Client>> Connect(const ParsedFlags& flags) {
@@ -162,6 +196,20 @@ int RunOperator(std::span<const std::string> args, Streams streams) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  kube::LeaderElectionOptions election{
+      .lease_namespace = flags->Has("leader-election-namespace")
+                             ? flags->String("leader-election-namespace")
+                             : options.credentials_namespace,
+      .lease_name = flags->String("leader-election-id"),
+      .identity = Identity()};
+  for (auto [name, target] : {std::pair{"lease-duration", &election.lease_duration},
+                              std::pair{"renew-deadline", &election.renew_deadline},
+                              std::pair{"retry-period", &election.retry_period}}) {
+    Result<std::chrono::milliseconds> value = Duration(*flags, name);
+    if (!value.ok()) return Fail(streams, value.status(), 2);
+    *target = *value;
+  }
+
   Result<std::unique_ptr<kube::Client>> client = Connect(*flags);
   if (!client.ok()) return Fail(streams, client.status());
   controller::Controller controller(**client, options);
@@ -171,9 +219,37 @@ int RunOperator(std::span<const std::string> args, Streams streams) {
     sigwait(&signals, &received);
     stop_source.request_stop();
   });
-  controller.Run(stop.get_token());
+  int code = 0;
+  if (!flags->Bool("leader-elect")) {
+    controller.Run(stop.get_token());
+  } else {
+    // The controller runs while this replica leads; losing the Lease ends the process (its
+    // Deployment starts it again as a candidate), as controller-runtime's managers do.
+    std::stop_source leading;
+    std::stop_callback forward(stop.get_token(), [&leading] { leading.request_stop(); });
+    std::jthread running;
+    kube::LeaderElector elector(
+        **client, election,
+        {.on_started_leading =
+             [&] {
+               log::Info("leading",
+                         {{"lease", election.lease_name}, {"identity", election.identity}});
+               running = std::jthread([&] { controller.Run(leading.get_token()); });
+             },
+         .on_stopped_leading = [&] { leading.request_stop(); },
+         .on_new_leader =
+             [](const std::string& leader) {
+               log::Info("leader", {{"identity", leader}});
+             }});
+    elector.Run(stop.get_token());
+    leading.request_stop();
+    if (running.joinable()) running.join();
+    if (!stop.stop_requested()) {
+      code = Fail(streams, Status::Unavailable("lost the leader election Lease"));
+    }
+  }
   if (!stop.stop_requested()) pthread_kill(waiter.native_handle(), SIGTERM);
-  return 0;
+  return code;
 }
 
 }  // namespace converge::cli

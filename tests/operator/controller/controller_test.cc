@@ -1,6 +1,7 @@
 // The operator end to end: `converge operator` against the embedded API server, Applications
 // created and watched with the real kubectl, their source served by `git daemon`.
 #include <chrono>
+#include <csignal>
 #include <functional>
 #include <thread>
 
@@ -82,12 +83,27 @@ class OperatorTest : public ::testing::Test {
     Check(server_.Kubectl(
         {"wait", "--for=condition=Established", "--timeout=60s", "crd/applications.converge.dev"}));
     Check(server_.Kubectl({"create", "namespace", "converge"}));
-    operator_ = testing::Process::Start(
-        {testing::ConvergeBinary().string(), "operator", "--kubeconfig",
-         server_.kubeconfig().string(), "--poll-interval", "1s", "--poll-jitter", "0s",
-         "--cache-dir", (dir_.path() / "cache").string(), "--credentials-namespace", "converge",
-         "--sync-timeout", "60s"},
-        dir_.path() / "operator.log");
+    operator_ = StartOperator("operator");
+  }
+
+  // `converge operator` with its log in DIR/NAME.log.
+  std::unique_ptr<testing::Process> StartOperator(const std::string& name) {
+    std::vector<std::string> argv = {testing::ConvergeBinary().string(),
+                                     "operator",
+                                     "--kubeconfig",
+                                     server_.kubeconfig().string(),
+                                     "--poll-interval",
+                                     "1s",
+                                     "--poll-jitter",
+                                     "0s",
+                                     "--cache-dir",
+                                     (dir_.path() / ("cache-" + name)).string(),
+                                     "--credentials-namespace",
+                                     "converge",
+                                     "--sync-timeout",
+                                     "60s"};
+    argv.insert(argv.end(), extra_flags_.begin(), extra_flags_.end());
+    return testing::Process::Start(argv, dir_.path() / (name + ".log"));
   }
 
   void TearDown() override {
@@ -127,6 +143,7 @@ class OperatorTest : public ::testing::Test {
     return Get({"get", "application", "demo", "-n", "converge", "-o", "jsonpath=" + jsonpath});
   }
 
+  std::vector<std::string> extra_flags_;
   testing::TempDir dir_;
   testing::ApiServer server_;
   std::unique_ptr<testing::Upstream> upstream_;
@@ -222,6 +239,41 @@ TEST_F(OperatorTest, InvalidSpecIsReportedAndDriftIsKeptWithoutSelfHeal) {
                .find("https://elsewhere.example is not supported") != std::string::npos;
   })) << AppField("{.status}");
   EXPECT_EQ(AppField("{.status.conditions[?(@.type==\"Stalled\")].status}"), "True");
+}
+
+class LeaderElectionTest : public OperatorTest {
+ protected:
+  void SetUp() override {
+    extra_flags_ = {
+        "--leader-elect", "--lease-duration", "3s", "--renew-deadline", "2s", "--retry-period",
+        "200ms"};
+    OperatorTest::SetUp();
+  }
+};
+
+// Two replicas: one leads and syncs, the other stands by and takes over when the leader dies.
+TEST_F(LeaderElectionTest, AStandbyReplicaTakesOverWhenTheLeaderDies) {
+  CreateApplication(
+      "    automated: {prune: true, selfHeal: true}\n"
+      "    syncOptions: [CreateNamespace=true]\n");
+  ProcessResult ready = server_.Kubectl(
+      {"wait", "--for=condition=Ready", "--timeout=90s", "application/demo", "-n", "converge"});
+  ASSERT_EQ(ready.exit_code, 0) << ready.err << AppField("{.status}");
+  std::unique_ptr<testing::Process> standby = StartOperator("standby");
+  EXPECT_TRUE(Eventually([&] {
+    return testing::ReadFile(dir_.path() / "standby.log").find("leader") != std::string::npos;
+  }));
+  EXPECT_EQ(testing::ReadFile(dir_.path() / "standby.log").find("controller started"),
+            std::string::npos)
+      << "the standby must not reconcile while the leader holds the Lease";
+
+  operator_->Signal(SIGKILL);
+  operator_->Wait();
+  upstream_->Commit({{"deploy/configmap.yaml", ConfigMap("after failover")}}, "failover");
+  EXPECT_TRUE(Eventually([&] { return Greeting() == "after failover"; }))
+      << testing::ReadFile(dir_.path() / "standby.log");
+  EXPECT_NE(testing::ReadFile(dir_.path() / "standby.log").find("controller started"),
+            std::string::npos);
 }
 
 }  // namespace
