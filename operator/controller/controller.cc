@@ -79,6 +79,9 @@ struct Controller::State {
   };
   std::mutex resolved_mu;
   std::map<std::string, Resolved> resolved;
+  // Self-heals in a row per Application since its last sync of a new revision.
+  std::mutex heals_mu;
+  std::map<std::string, int> heals;
 
   kube::ObjectRef Find(std::string_view ns, std::string_view name) const {
     for (const auto& informer : applications) {
@@ -380,6 +383,8 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
     SyncRequest automated{.options = spec->sync_policy.options, .initiated_by = "automated"};
     if (last_revision != revision) {
       request = automated;
+      std::lock_guard lock(state_->heals_mu);
+      state_->heals.erase(key);
     } else if (last_phase == "Failed" || last_phase == "Error") {
       if (sync::MayRetry(retry, last_retries + 1)) {
         auto due = ParseTime(last.value("finishedAt", now)) + sync::RetryDelay(retry, last_retries);
@@ -395,7 +400,20 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
       }
       if (!request) observed.conditions.push_back({kSyncError, last.value("message", "")});
     } else if (spec->sync_policy.automated->self_heal) {
-      request = automated;
+      // Argo CD's self-heal backoff: the first heal at once, then 2 s, 6 s, 18 s... up to
+      // 5 min after the previous one, so a controller fighting Converge over a field does not
+      // make it apply in a loop.
+      std::lock_guard lock(state_->heals_mu);
+      int& heals = state_->heals[key];
+      std::chrono::seconds delay = SelfHealDelay(heals);
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+          ParseTime(last.value("finishedAt", now)) + delay - std::chrono::system_clock::now());
+      if (wait.count() <= 0) {
+        ++heals;
+        request = automated;
+      } else {
+        next = std::min(next, wait);
+      }
     }
   }
 

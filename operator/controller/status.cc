@@ -182,6 +182,13 @@ json BuildStatus(const json& previous, const Observation& observed, const std::s
   return status;
 }
 
+std::chrono::seconds SelfHealDelay(int heals_in_a_row) {
+  if (heals_in_a_row <= 0) return std::chrono::seconds(0);
+  std::chrono::seconds delay(2);
+  for (int i = 1; i < heals_in_a_row && delay < std::chrono::seconds(300); ++i) delay *= 3;
+  return std::min(delay, std::chrono::seconds(300));
+}
+
 bool StatusChanged(const json& before, const json& after) {
   json a = before.is_object() ? before : json::object();
   json b = after.is_object() ? after : json::object();

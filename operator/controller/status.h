@@ -6,6 +6,7 @@
 // reconcile observed; the controller writes it only when it differs from the previous one
 // (reconciledAt aside).
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,7 +41,7 @@ struct ResourceState {
 // rendered), sync and health are kept as they were and the error conditions say why.
 struct Observation {
   int64_t generation = 0;
-  nlohmann::json spec;  // for comparedTo
+  nlohmann::json spec = nlohmann::json::object();  // for comparedTo
   std::vector<std::string> revisions;
   bool compared = false;
   std::vector<ResourceState> resources;
@@ -63,6 +64,10 @@ nlohmann::json BuildStatus(const nlohmann::json& previous, const Observation& ob
 
 // Whether two statuses differ in more than reconciledAt.
 bool StatusChanged(const nlohmann::json& before, const nlohmann::json& after);
+
+// Argo CD's self-heal backoff: how long after the previous heal the next may run, given how
+// many heals ran in a row: 0, then 2 s, 6 s, 18 s... at most 5 minutes.
+std::chrono::seconds SelfHealDelay(int heals_in_a_row);
 
 // The operationState a sync's outcome is recorded as.
 nlohmann::json OperationStateJson(const sync::OperationState& state, const std::string& revision,
