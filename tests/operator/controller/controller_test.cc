@@ -1,5 +1,6 @@
 // The operator end to end: `converge operator` against the embedded API server, Applications
 // created and watched with the real kubectl, their source served by `git daemon`.
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <functional>
@@ -71,6 +72,7 @@ bool Eventually(const std::function<bool()>& condition) {
 class OperatorTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    server_ = std::make_unique<testing::ApiServer>(server_flags_);
     fs::create_directories(dir_.path() / "repos");
     upstream_ = std::make_unique<testing::Upstream>(dir_.path() / "repos", "app");
     upstream_->Commit({{"deploy/configmap.yaml", ConfigMap("hello")},
@@ -78,11 +80,11 @@ class OperatorTest : public ::testing::Test {
                        {"deploy/service.yaml", kService}},
                       "first");
     daemon_ = std::make_unique<testing::GitDaemon>(dir_.path() / "repos");
-    Check(server_.Kubectl(
+    Check(server_->Kubectl(
         {"apply", "--server-side", "-f", (testing::SourceDir() / "manifests/crds").string()}));
-    Check(server_.Kubectl(
+    Check(server_->Kubectl(
         {"wait", "--for=condition=Established", "--timeout=60s", "crd/applications.converge.dev"}));
-    Check(server_.Kubectl({"create", "namespace", "converge"}));
+    Check(server_->Kubectl({"create", "namespace", "converge"}));
     operator_ = StartOperator("operator");
   }
 
@@ -91,7 +93,7 @@ class OperatorTest : public ::testing::Test {
     std::vector<std::string> argv = {testing::ConvergeBinary().string(),
                                      "operator",
                                      "--kubeconfig",
-                                     server_.kubeconfig().string(),
+                                     server_->kubeconfig().string(),
                                      "--poll-interval",
                                      "1s",
                                      "--poll-jitter",
@@ -127,11 +129,11 @@ class OperatorTest : public ::testing::Test {
         "    server: https://kubernetes.default.svc\n    namespace: demo\n"
         "  syncPolicy:\n" +
         sync_policy;
-    Check(server_.Kubectl({"apply", "-f", server_.File("app.yaml", yaml).string()}));
+    Check(server_->Kubectl({"apply", "-f", server_->File("app.yaml", yaml).string()}));
   }
 
   std::string Get(const std::vector<std::string>& args) {
-    ProcessResult result = server_.Kubectl(args);
+    ProcessResult result = server_->Kubectl(args);
     return result.exit_code == 0 ? result.out : "<error: " + result.err + ">";
   }
 
@@ -145,7 +147,8 @@ class OperatorTest : public ::testing::Test {
 
   std::vector<std::string> extra_flags_;
   testing::TempDir dir_;
-  testing::ApiServer server_;
+  std::vector<std::string> server_flags_;
+  std::unique_ptr<testing::ApiServer> server_;
   std::unique_ptr<testing::Upstream> upstream_;
   std::unique_ptr<testing::GitDaemon> daemon_;
   std::unique_ptr<testing::Process> operator_;
@@ -155,7 +158,7 @@ TEST_F(OperatorTest, SyncsFollowsCommitsKeepsLiveStateOnBrokenInputHealsAndDelet
   CreateApplication(
       "    automated: {prune: true, selfHeal: true}\n"
       "    syncOptions: [CreateNamespace=true]\n");
-  ProcessResult ready = server_.Kubectl(
+  ProcessResult ready = server_->Kubectl(
       {"wait", "--for=condition=Ready", "--timeout=90s", "application/demo", "-n", "converge"});
   ASSERT_EQ(ready.exit_code, 0) << ready.err << AppField("{.status}");
   EXPECT_EQ(AppField("{.status.sync.status}"), "Synced");
@@ -178,7 +181,7 @@ TEST_F(OperatorTest, SyncsFollowsCommitsKeepsLiveStateOnBrokenInputHealsAndDelet
   std::string second = upstream_->Commit({{"deploy/configmap.yaml", ConfigMap("bonjour")}}, "two");
   EXPECT_TRUE(Eventually([&] { return Greeting() == "bonjour"; })) << AppField("{.status}");
   EXPECT_TRUE(Eventually([&] {
-    return server_.Kubectl({"get", "service", "web", "-n", "demo"}).exit_code != 0;
+    return server_->Kubectl({"get", "service", "web", "-n", "demo"}).exit_code != 0;
   })) << "the Service left Git and is pruned";
   EXPECT_TRUE(Eventually([&] { return AppField("{.status.sync.revision}") == second; }));
   EXPECT_TRUE(Eventually([&] {
@@ -197,7 +200,7 @@ TEST_F(OperatorTest, SyncsFollowsCommitsKeepsLiveStateOnBrokenInputHealsAndDelet
   EXPECT_NE(message.find("line"), std::string::npos) << message;
   EXPECT_EQ(AppField("{.status.conditions[?(@.type==\"Ready\")].status}"), "False");
   EXPECT_EQ(Greeting(), "bonjour");
-  EXPECT_EQ(server_.Kubectl({"get", "deployment", "web", "-n", "demo"}).exit_code, 0);
+  EXPECT_EQ(server_->Kubectl({"get", "deployment", "web", "-n", "demo"}).exit_code, 0);
 
   // The next good commit recovers.
   upstream_->Commit({{"deploy/configmap.yaml", ConfigMap("hola")}}, "fixed");
@@ -207,33 +210,33 @@ TEST_F(OperatorTest, SyncsFollowsCommitsKeepsLiveStateOnBrokenInputHealsAndDelet
   })) << AppField("{.status}");
 
   // Drift made by someone else is healed (selfHeal).
-  Check(server_.Kubectl({"patch", "configmap", "settings", "-n", "demo", "--type=merge", "-p",
-                         R"({"data":{"greeting":"drifted"}})"}));
+  Check(server_->Kubectl({"patch", "configmap", "settings", "-n", "demo", "--type=merge", "-p",
+                          R"({"data":{"greeting":"drifted"}})"}));
   EXPECT_TRUE(Eventually([&] { return Greeting() == "hola"; })) << AppField("{.status}");
 
   // Deleting the Application with its finalizer deletes what it deployed.
-  Check(server_.Kubectl({"delete", "application", "demo", "-n", "converge", "--wait=false"}));
+  Check(server_->Kubectl({"delete", "application", "demo", "-n", "converge", "--wait=false"}));
   EXPECT_TRUE(Eventually([&] {
-    return server_.Kubectl({"get", "application", "demo", "-n", "converge"}).exit_code != 0;
+    return server_->Kubectl({"get", "application", "demo", "-n", "converge"}).exit_code != 0;
   }));
-  EXPECT_NE(server_.Kubectl({"get", "deployment", "web", "-n", "demo"}).exit_code, 0);
-  EXPECT_NE(server_.Kubectl({"get", "configmap", "settings", "-n", "demo"}).exit_code, 0);
+  EXPECT_NE(server_->Kubectl({"get", "deployment", "web", "-n", "demo"}).exit_code, 0);
+  EXPECT_NE(server_->Kubectl({"get", "configmap", "settings", "-n", "demo"}).exit_code, 0);
 }
 
 TEST_F(OperatorTest, InvalidSpecIsReportedAndDriftIsKeptWithoutSelfHeal) {
   CreateApplication(
       "    automated: {prune: false, selfHeal: false}\n"
       "    syncOptions: [CreateNamespace=true]\n");
-  ProcessResult ready = server_.Kubectl(
+  ProcessResult ready = server_->Kubectl(
       {"wait", "--for=condition=Ready", "--timeout=90s", "application/demo", "-n", "converge"});
   ASSERT_EQ(ready.exit_code, 0) << ready.err << AppField("{.status}");
-  Check(server_.Kubectl({"patch", "configmap", "settings", "-n", "demo", "--type=merge", "-p",
-                         R"({"data":{"greeting":"drifted"}})"}));
+  Check(server_->Kubectl({"patch", "configmap", "settings", "-n", "demo", "--type=merge", "-p",
+                          R"({"data":{"greeting":"drifted"}})"}));
   EXPECT_TRUE(Eventually([&] { return AppField("{.status.sync.status}") == "OutOfSync"; }));
   EXPECT_EQ(Greeting(), "drifted") << "without selfHeal drift is reported, not reverted";
 
-  Check(server_.Kubectl({"patch", "application", "demo", "-n", "converge", "--type=merge", "-p",
-                         R"({"spec":{"destination":{"server":"https://elsewhere.example"}}})"}));
+  Check(server_->Kubectl({"patch", "application", "demo", "-n", "converge", "--type=merge", "-p",
+                          R"({"spec":{"destination":{"server":"https://elsewhere.example"}}})"}));
   EXPECT_TRUE(Eventually([&] {
     return AppField("{.status.conditions[?(@.type==\"InvalidSpecError\")].message}")
                .find("https://elsewhere.example is not supported") != std::string::npos;
@@ -256,7 +259,7 @@ TEST_F(LeaderElectionTest, AStandbyReplicaTakesOverWhenTheLeaderDies) {
   CreateApplication(
       "    automated: {prune: true, selfHeal: true}\n"
       "    syncOptions: [CreateNamespace=true]\n");
-  ProcessResult ready = server_.Kubectl(
+  ProcessResult ready = server_->Kubectl(
       {"wait", "--for=condition=Ready", "--timeout=90s", "application/demo", "-n", "converge"});
   ASSERT_EQ(ready.exit_code, 0) << ready.err << AppField("{.status}");
   std::unique_ptr<testing::Process> standby = StartOperator("standby");
@@ -274,6 +277,43 @@ TEST_F(LeaderElectionTest, AStandbyReplicaTakesOverWhenTheLeaderDies) {
       << testing::ReadFile(dir_.path() / "standby.log");
   EXPECT_NE(testing::ReadFile(dir_.path() / "standby.log").find("controller started"),
             std::string::npos);
+}
+
+class CrashTest : public OperatorTest {
+ protected:
+  void SetUp() override {
+    // Rollouts take 3 s, so the operator can be killed while a sync waits between waves.
+    server_flags_ = {"--simulate-delay-ms", "3000"};
+    OperatorTest::SetUp();
+  }
+};
+
+// kill -9 of the operator in the middle of a sync (wave 0 applied, wave 1 not yet), then a
+// restart: the sync is run again and the cluster converges, nothing duplicated or lost.
+TEST_F(CrashTest, AnInterruptedSyncConvergesAfterRestart) {
+  std::string late = ConfigMap("late");
+  late.insert(late.find("\ndata:") + 1, "  annotations:\n    argocd.argoproj.io/sync-wave: \"1\"\n");
+  upstream_->Commit({{"deploy/configmap.yaml", late}}, "configmap in wave 1");
+  CreateApplication(
+      "    automated: {prune: true, selfHeal: true}\n"
+      "    syncOptions: [CreateNamespace=true]\n");
+  ASSERT_TRUE(Eventually([&] {
+    return server_->Kubectl({"get", "deployment", "web", "-n", "demo"}).exit_code == 0;
+  }));
+  EXPECT_NE(server_->Kubectl({"get", "configmap", "settings", "-n", "demo"}).exit_code, 0)
+      << "killed before wave 1";
+  operator_->Signal(SIGKILL);
+  operator_->Wait();
+  operator_ = StartOperator("restarted");
+  ProcessResult ready = server_->Kubectl(
+      {"wait", "--for=condition=Ready", "--timeout=90s", "application/demo", "-n", "converge"});
+  ASSERT_EQ(ready.exit_code, 0) << ready.err << AppField("{.status}");
+  EXPECT_EQ(Greeting(), "late");
+  EXPECT_EQ(Get({"get", "deployments", "-n", "demo", "-o", "name"}), "deployment.apps/web\n");
+  EXPECT_EQ(Get({"get", "services", "-n", "demo", "-o", "name"}), "service/web\n");
+  std::string replica_sets = Get({"get", "replicasets", "-n", "demo", "-o", "name"});
+  EXPECT_EQ(std::count(replica_sets.begin(), replica_sets.end(), '\n'), 1)
+      << "one ReplicaSet: the Deployment was not recreated: " << replica_sets;
 }
 
 }  // namespace
