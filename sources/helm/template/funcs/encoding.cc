@@ -82,20 +82,26 @@ CONVERGE_FUNC(FnB64enc) {
   return Value::String(Base64Encode(args[0].string_value()));
 }
 
-CONVERGE_FUNC(FnB64dec) {
-  (void)call;
-  const std::string& text = args[0].string_value();
+Result<std::string> GoBase64Decode(const std::string& text) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     bool valid = std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=';
     if (!valid && c != '\r' && c != '\n') {
-      return Value::String("illegal base64 data at input byte " + std::to_string(i));
+      return Status::Invalid("illegal base64 data at input byte " + std::to_string(i));
     }
   }
   std::optional<std::string> decoded = Base64Decode(text);
-  if (!decoded)
-    return Value::String("illegal base64 data at input byte " +
-                         std::to_string(text.size() / 4 * 4));
+  if (!decoded) {
+    return Status::Invalid("illegal base64 data at input byte " +
+                           std::to_string(text.size() / 4 * 4));
+  }
+  return std::move(*decoded);
+}
+
+CONVERGE_FUNC(FnB64dec) {
+  (void)call;
+  Result<std::string> decoded = GoBase64Decode(args[0].string_value());
+  if (!decoded.ok()) return Value::String(decoded.status().message());
   return Value::String(std::move(*decoded));
 }
 

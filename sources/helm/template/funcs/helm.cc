@@ -34,8 +34,8 @@ CONVERGE_FUNC(FnGetHostByName) {
   return Value::String("");
 }
 
-// Functions Helm has that this engine does not implement yet (dates, certificates and keys,
-// TOML, yaml.v3 output, URLs). Templates naming them parse; calling one is an error.
+// Functions Helm has that this engine does not implement yet (TOML, yaml.v3 output). Templates
+// naming them parse; calling one is an error.
 CONVERGE_FUNC(FnUnsupported) {
   (void)call;
   (void)args;
