@@ -837,6 +837,10 @@ Result<GoTime> Assemble(ParseState state, std::string_view layout, std::string_v
 
 }  // namespace
 
+int64_t UnixFromCivil(int64_t year, int64_t month, int64_t day) {
+  return DaysFromCivil(year, month, day) * kSecondsPerDay;
+}
+
 GoTime ZeroTime() {
   GoTime time;
   time.unix = DaysFromCivil(1, 1, 1) * kSecondsPerDay;

@@ -27,6 +27,9 @@ struct GoTime {
   int64_t monotonic_ns = -1;
 };
 
+// Seconds from 1970-01-01 UTC to midnight UTC of a proleptic Gregorian date.
+int64_t UnixFromCivil(int64_t year, int64_t month, int64_t day);
+
 // Go's zero time.Time: January 1, year 1, 00:00:00 UTC.
 GoTime ZeroTime();
 GoTime Now();

@@ -149,6 +149,10 @@ CONVERGE_FUNC(FnEncryptAES);
 CONVERGE_FUNC(FnDecryptAES);
 CONVERGE_FUNC(FnGenPrivateKey);
 CONVERGE_FUNC(FnBuildCustomCert);
+CONVERGE_FUNC(FnToToml);
+CONVERGE_FUNC(FnMustToJson);
+CONVERGE_FUNC(FnMustToPrettyJson);
+CONVERGE_FUNC(FnFromToml);
 CONVERGE_FUNC(FnNow);
 CONVERGE_FUNC(FnDate);
 CONVERGE_FUNC(FnDateInZone);
@@ -255,7 +259,7 @@ constexpr FuncDef kFunctions[] = {
     {"floor", "a", &FnFloor},
     {"fromJson", "s", &FnFromJson},
     {"fromJsonArray", "s", &FnFromJsonArray},
-    {"fromToml", "s", &FnUnsupported, true},
+    {"fromToml", "s", &FnFromToml},
     {"fromYaml", "s", &FnFromYaml},
     {"fromYamlArray", "s", &FnFromYamlArray},
     {"ge", "rr", &FnGe},
@@ -332,8 +336,8 @@ constexpr FuncDef kFunctions[] = {
     {"mustReverse", "a", &FnReverse},
     {"mustSlice", "aa*", &FnSlice},
     {"mustToDate", "ss", &FnMustToDate, true},
-    {"mustToJson", "a", &FnToJson},
-    {"mustToPrettyJson", "a", &FnToPrettyJson},
+    {"mustToJson", "a", &FnMustToJson},
+    {"mustToPrettyJson", "a", &FnMustToPrettyJson},
     {"mustToRawJson", "a", &FnToRawJson},
     {"mustToYaml", "a", &FnToYaml},
     {"mustUniq", "a", &FnUniq},
@@ -407,7 +411,7 @@ constexpr FuncDef kFunctions[] = {
     {"toRawJson", "a", &FnToRawJson},
     {"toString", "a", &FnToString},
     {"toStrings", "a", &FnToStrings},
-    {"toToml", "a", &FnUnsupported, true},
+    {"toToml", "a", &FnToToml},
     {"toYaml", "a", &FnToYaml},
     {"toYamlPretty", "a", &FnUnsupported, true},
     {"tpl", "sa", &FnTpl},
