@@ -150,6 +150,7 @@ CONVERGE_FUNC(FnDecryptAES);
 CONVERGE_FUNC(FnGenPrivateKey);
 CONVERGE_FUNC(FnBuildCustomCert);
 CONVERGE_FUNC(FnToToml);
+CONVERGE_FUNC(FnToYamlPretty);
 CONVERGE_FUNC(FnMustToJson);
 CONVERGE_FUNC(FnMustToPrettyJson);
 CONVERGE_FUNC(FnFromToml);
@@ -413,7 +414,7 @@ constexpr FuncDef kFunctions[] = {
     {"toStrings", "a", &FnToStrings},
     {"toToml", "a", &FnToToml},
     {"toYaml", "a", &FnToYaml},
-    {"toYamlPretty", "a", &FnUnsupported, true},
+    {"toYamlPretty", "a", &FnToYamlPretty},
     {"tpl", "sa", &FnTpl},
     {"trim", "s", &FnTrim},
     {"trimAll", "ss", &FnTrimAll},
