@@ -1011,7 +1011,7 @@ Result<int64_t> ParseDuration(std::string_view text) {
                              GoQuote(original));
     }
     total += std::strtod(number.c_str(), nullptr) * scale;
-    if (total > 9.223372036854775807e18) return invalid();
+    if (total >= 9.223372036854775807e18) return invalid();
   }
   auto result = static_cast<int64_t>(total + 0.5);
   return negative ? -result : result;

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
+#include <limits>
 
 #include "sources/helm/template/funcs/funcs.h"
 #include "sources/helm/template/gotime.h"
@@ -38,9 +39,32 @@ Result<GoTime> DateModify(const Value& args_fmt, const Value& date) {
   return time;
 }
 
+// time.Since: saturates at the largest durations, as Time.Sub does.
 int64_t SinceNanoseconds(const GoTime& time) {
   GoTime now = Now();
-  return (now.unix - time.unix) * 1000000000 + (now.nsec - time.nsec);
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  int64_t seconds = now.unix - time.unix;
+  if (seconds > kMax / 1000000000 - 1) return kMax;
+  if (seconds < kMin / 1000000000 + 1) return kMin;
+  return seconds * 1000000000 + (now.nsec - time.nsec);
+}
+
+// Duration.Round(time.Second), halves away from zero, saturating.
+int64_t RoundToSecond(int64_t d) {
+  constexpr int64_t kSecond = 1000000000;
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  int64_t r = d % kSecond;
+  if (d < 0) {
+    r = -r;
+    if (r + r < kSecond) return d + r;
+    if (d >= kMin + (kSecond - r)) return d - kSecond + r;
+    return kMin;
+  }
+  if (r + r < kSecond) return d - r;
+  if (d <= kMax - (kSecond - r)) return d + kSecond - r;
+  return kMax;
 }
 
 }  // namespace
@@ -100,7 +124,9 @@ CONVERGE_FUNC(FnDuration) {
   } else if (args[0].kind() == Value::Kind::kInt64) {
     seconds = args[0].int_value();
   }
-  return Value::String(DurationString(seconds * 1000000000));
+  // time.Duration(n) * time.Second wraps around on overflow, as Go's integers do.
+  auto nanoseconds = static_cast<int64_t>(static_cast<uint64_t>(seconds) * 1000000000u);
+  return Value::String(DurationString(nanoseconds));
 }
 
 CONVERGE_FUNC(FnDurationRound) {
@@ -129,10 +155,7 @@ CONVERGE_FUNC(FnDurationRound) {
 CONVERGE_FUNC(FnAgo) {
   (void)call;
   GoTime time = DateArg(args[0]);
-  int64_t since = SinceNanoseconds(time);
-  // Duration.Round(time.Second): halves away from zero.
-  int64_t rounded = (since >= 0 ? since + 500000000 : since - 500000000) / 1000000000;
-  return Value::String(DurationString(rounded * 1000000000));
+  return Value::String(DurationString(RoundToSecond(SinceNanoseconds(time))));
 }
 
 // toDate swallows the parse error and gives Go's zero time.
