@@ -747,17 +747,7 @@ bool HasFunction(std::string_view name) { return FindFunction(name) != nullptr; 
 
 std::vector<std::string_view> FunctionNames() {
   std::vector<std::string_view> names;
-  for (const FuncDef& def : FunctionTable()) {
-    if (def.impl != &FnUnsupported) names.push_back(def.name);
-  }
-  return names;
-}
-
-std::vector<std::string_view> UnsupportedFunctionNames() {
-  std::vector<std::string_view> names;
-  for (const FuncDef& def : FunctionTable()) {
-    if (def.impl == &FnUnsupported) names.push_back(def.name);
-  }
+  for (const FuncDef& def : FunctionTable()) names.push_back(def.name);
   return names;
 }
 

@@ -82,7 +82,5 @@ CONVERGE_FUNC(FnLe);
 CONVERGE_FUNC(FnGt);
 CONVERGE_FUNC(FnGe);
 CONVERGE_FUNC(FnCall);
-// helm.cc: the row of every function Helm has and this engine does not implement.
-CONVERGE_FUNC(FnUnsupported);
 
 }  // namespace converge::sources::helm::tmpl

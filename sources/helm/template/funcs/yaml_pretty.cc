@@ -10,57 +10,13 @@
 
 #include "base/gosort.h"
 #include "base/utf8.h"
+#include "base/yaml_key_order.h"
 #include "sources/helm/template/fmt.h"
 #include "sources/helm/template/funcs/funcs.h"
 #include "sources/helm/template/gotime.h"
 
 namespace converge::sources::helm::tmpl {
 namespace {
-
-bool IsDigit(char32_t r) { return r >= '0' && r <= '9'; }
-
-// unicode.IsLetter, as far as keys need it: ASCII letters and non-ASCII outside the
-// punctuation and space blocks.
-bool IsLetter(char32_t r) {
-  if (r < 0x80) return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z');
-  return r != 0xa0 && !(r >= 0x2000 && r <= 0x206f) && !(r >= 0x3000 && r <= 0x303f);
-}
-
-// yaml.v3's keyList.Less: runs of digits compare as numbers.
-bool KeyLess(const std::u32string& a, const std::u32string& b) {
-  bool digits = false;
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-    if (a[i] == b[i]) {
-      digits = IsDigit(a[i]);
-      continue;
-    }
-    bool a_letter = IsLetter(a[i]);
-    bool b_letter = IsLetter(b[i]);
-    if (a_letter && b_letter) return a[i] < b[i];
-    if (a_letter || b_letter) return digits ? a_letter : b_letter;
-    int64_t a_number = 0;
-    int64_t b_number = 0;
-    if (a[i] == '0' || b[i] == '0') {
-      for (size_t j = i; j-- > 0 && IsDigit(a[j]);) {
-        if (a[j] != '0') {
-          a_number = 1;
-          b_number = 1;
-          break;
-        }
-      }
-    }
-    size_t a_end = i;
-    size_t b_end = i;
-    for (; a_end < a.size() && IsDigit(a[a_end]); ++a_end)
-      a_number = a_number * 10 + (a[a_end] - '0');
-    for (; b_end < b.size() && IsDigit(b[b_end]); ++b_end)
-      b_number = b_number * 10 + (b[b_end] - '0');
-    if (a_number != b_number) return a_number < b_number;
-    if (a_end != b_end) return a_end < b_end;
-    return a[i] < b[i];
-  }
-  return a.size() < b.size();
-}
 
 // yamlStyleFloat: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
 bool IsYamlFloat(std::string_view text) {
@@ -328,7 +284,9 @@ class PrettyEmitter {
     for (const auto& [key, item] : value.map()) entries.push_back({DecodeUtf8(key), &key, &item});
     GoSort(
         entries.size(),
-        [&](size_t i, size_t j) { return KeyLess(entries[i].runes, entries[j].runes); },
+        [&](size_t i, size_t j) {
+          return YamlKeyLess(entries[i].runes, entries[j].runes, YamlKeyStyle::kV3);
+        },
         [&](size_t i, size_t j) { std::swap(entries[i], entries[j]); });
     bool is_struct = value.elem() == ElemType::kCertificate;
     for (const Entry& entry : entries) {
