@@ -12,6 +12,7 @@
 #include "base/gosort.h"
 #include "base/strconv.h"
 #include "base/utf8.h"
+#include "base/yaml_key_order.h"
 #include "kube/json_number.h"
 #include "kube/kube.h"
 #include "kube/yaml_resolve.h"
@@ -20,49 +21,6 @@ namespace converge::kube {
 namespace {
 
 using nlohmann::json;
-
-bool IsLetter(char32_t c) {
-  // unicode.IsLetter, close enough for map keys: ASCII letters and every non-ASCII letter-ish
-  // code point (digits, spaces and punctuation beyond ASCII are rare in keys).
-  if (c < 0x80) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-  return c != 0xA0 && !(c >= 0x2000 && c <= 0x206F) && !(c >= 0x3000 && c <= 0x303F) &&
-         !(c >= 0xFF00 && c <= 0xFF20);
-}
-
-bool IsDigit(char32_t c) { return c >= '0' && c <= '9'; }
-
-// goyaml's keyList.Less for string keys: letters sort after non-letters, and runs of digits
-// compare as numbers ("a9" < "a10").
-bool NaturalLess(const std::u32string& a, const std::u32string& b) {
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
-    if (a[i] == b[i]) continue;
-    bool a_letter = IsLetter(a[i]);
-    bool b_letter = IsLetter(b[i]);
-    if (a_letter && b_letter) return a[i] < b[i];
-    if (a_letter || b_letter) return b_letter;
-    int64_t a_number = 0;
-    int64_t b_number = 0;
-    if (a[i] == '0' || b[i] == '0') {
-      for (size_t j = i; j-- > 0 && IsDigit(a[j]);) {
-        if (a[j] != '0') {
-          a_number = 1;
-          b_number = 1;
-          break;
-        }
-      }
-    }
-    size_t a_end = i;
-    size_t b_end = i;
-    for (; a_end < a.size() && IsDigit(a[a_end]); ++a_end)
-      a_number = a_number * 10 + (a[a_end] - '0');
-    for (; b_end < b.size() && IsDigit(b[b_end]); ++b_end)
-      b_number = b_number * 10 + (b[b_end] - '0');
-    if (a_number != b_number) return a_number < b_number;
-    if (a_end != b_end) return a_end < b_end;
-    return a[i] < b[i];
-  }
-  return a.size() < b.size();
-}
 
 // How sigs.k8s.io/yaml's JSON round trip prints a number: integral values that fit 64 bits as
 // integers (goyaml reads them back as ints), everything else in Go's %g form.
@@ -186,7 +144,9 @@ class Emitter {
     // goyaml.v2 sorts keys with sort.Sort; see base/gosort.h for why the algorithm matters.
     GoSort(
         entries.size(),
-        [&](size_t i, size_t j) { return NaturalLess(entries[i].runes, entries[j].runes); },
+        [&](size_t i, size_t j) {
+          return YamlKeyLess(entries[i].runes, entries[j].runes, YamlKeyStyle::kV2);
+        },
         [&](size_t i, size_t j) { std::swap(entries[i], entries[j]); });
     yaml_event_t event;
     yaml_mapping_start_event_initialize(&event, nullptr, nullptr, 1, YAML_BLOCK_MAPPING_STYLE);

@@ -39,6 +39,12 @@ std::string_view ParamTypeName(char param) {
       return "bool";
     case 'm':
       return "map[string]interface {}";
+    case 'l':
+      return "[]interface {}";
+    case 'c':
+      return "sprig.certificate";
+    case 't':
+      return "time.Time";
     case 'r':
       return "reflect.Value";
     default:
@@ -60,6 +66,12 @@ bool Matches(char param, const Value& value) {
       return value.kind() == Value::Kind::kBool;
     case 'm':
       return value.kind() == Value::Kind::kMap && value.HoldsInterfaces();
+    case 'l':
+      return value.kind() == Value::Kind::kList && value.HoldsInterfaces();
+    case 'c':
+      return value.kind() == Value::Kind::kMap && value.elem() == ElemType::kCertificate;
+    case 't':
+      return value.kind() == Value::Kind::kMap && value.elem() == ElemType::kTime;
     case 'u':
       return false;
     default:
@@ -504,6 +516,13 @@ class Executor : public Call {
     if (receiver.IsNil() && !receiver.boxed()) return Value();
     std::string type = receiver.boxed() ? "interface {}" : receiver.TypeName();
     if (receiver.IsNil()) Errorf("nil pointer evaluating " + type + "." + name);
+    // Structs held as maps: a certificate has its two fields; time.Time's methods (Year, Unix, …)
+    // are not reproduced.
+    bool is_struct =
+        receiver.kind() == Value::Kind::kMap &&
+        (receiver.elem() == ElemType::kTime ||
+         (receiver.elem() == ElemType::kCertificate && !receiver.map().contains(name)));
+    if (is_struct) Errorf("can't evaluate field " + name + " in type " + type);
     if (receiver.kind() == Value::Kind::kMap) {
       if (has_args) Errorf(name + " is not a method but has arguments");
       auto found = receiver.map().find(name);
@@ -574,6 +593,7 @@ class Executor : public Call {
     if (value.IsNil()) {
       if (!value.boxed()) {
         if (param == 'm') return Value::Map();
+        if (param == 'l') return Value();
         Errorf("invalid value; expected " + std::string(ParamTypeName(param)));
       }
       if (param == 'r') return value;
@@ -593,6 +613,7 @@ class Executor : public Call {
       case NodeType::kNil:
         if (param == 'a' || param == 'r') return Value();
         if (param == 'm') return Value::Map();
+        if (param == 'l') return Value();
         Errorf("cannot assign nil to " + std::string(ParamTypeName(param)));
       case NodeType::kField:
         return ValidateType(EvalFieldChain(dot, dot, node, node.idents, nullptr, nullptr), param);
@@ -726,17 +747,7 @@ bool HasFunction(std::string_view name) { return FindFunction(name) != nullptr; 
 
 std::vector<std::string_view> FunctionNames() {
   std::vector<std::string_view> names;
-  for (const FuncDef& def : FunctionTable()) {
-    if (def.impl != &FnUnsupported) names.push_back(def.name);
-  }
-  return names;
-}
-
-std::vector<std::string_view> UnsupportedFunctionNames() {
-  std::vector<std::string_view> names;
-  for (const FuncDef& def : FunctionTable()) {
-    if (def.impl == &FnUnsupported) names.push_back(def.name);
-  }
+  for (const FuncDef& def : FunctionTable()) names.push_back(def.name);
   return names;
 }
 

@@ -6,6 +6,7 @@
 
 #include "base/strconv.h"
 #include "base/utf8.h"
+#include "sources/helm/template/gotime.h"
 
 namespace converge::sources::helm::tmpl {
 namespace {
@@ -554,16 +555,23 @@ class Printer {
         return;
       }
       case Value::Kind::kMap: {
-        out += "map[";
+        if (std::optional<GoTime> time = AsTime(value)) {
+          PrintString(TimeString(*time), spec);
+          return;
+        }
+        bool is_struct = value.elem() == ElemType::kCertificate;
+        out += is_struct ? "{" : "map[";
         bool first = true;
         for (const auto& [key, item] : value.map()) {
           if (!first) out += ' ';
           first = false;
-          PrintString(key, spec);
-          out += ':';
+          if (!is_struct) {
+            PrintString(key, spec);
+            out += ':';
+          }
           Print(item, spec, false);
         }
-        out += ']';
+        out += is_struct ? '}' : ']';
         return;
       }
     }
@@ -716,16 +724,24 @@ void AppendValue(std::string& out, const Value& value) {
       return;
     }
     case Value::Kind::kMap: {
-      out += "map[";
+      if (std::optional<GoTime> time = AsTime(value)) {
+        out += TimeString(*time);
+        return;
+      }
+      // Sprig's certificate struct prints its fields in order, which is key order.
+      bool is_struct = value.elem() == ElemType::kCertificate;
+      out += is_struct ? "{" : "map[";
       bool first = true;
       for (const auto& [key, item] : value.map()) {
         if (!first) out += ' ';
         first = false;
-        out += key;
-        out += ':';
+        if (!is_struct) {
+          out += key;
+          out += ':';
+        }
         AppendValue(out, item);
       }
-      out += ']';
+      out += is_struct ? '}' : ']';
       return;
     }
   }

@@ -69,9 +69,7 @@ std::string StripNoValue(std::string text);
 
 // True for every name a template may call: Go's builtins, Sprig's and Helm's functions.
 bool HasFunction(std::string_view name);
-// Every function name a template may call and that this engine implements, sorted.
+// Every function name a template may call, sorted.
 std::vector<std::string_view> FunctionNames();
-// Names Helm has that parse here but fail when called ("not supported"), sorted.
-std::vector<std::string_view> UnsupportedFunctionNames();
 
 }  // namespace converge::sources::helm::tmpl

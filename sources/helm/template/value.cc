@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "sources/helm/template/gotime.h"
+
 namespace converge::sources::helm::tmpl {
 
 Value Value::Bool(bool value) {
@@ -80,6 +82,8 @@ std::string_view ElemName(ElemType elem) {
       return "[]interface {}";
     case ElemType::kAny:
     case ElemType::kValues:
+    case ElemType::kCertificate:
+    case ElemType::kTime:
       break;
   }
   return "interface {}";
@@ -105,6 +109,8 @@ std::string Value::TypeName() const {
       return "[]" + std::string(ElemName(list_->elem));
     case Kind::kMap:
       if (map_->elem == ElemType::kValues) return "common.Values";
+      if (map_->elem == ElemType::kCertificate) return "sprig.certificate";
+      if (map_->elem == ElemType::kTime) return "time.Time";
       return "map[string]" + std::string(ElemName(map_->elem));
   }
   return "";
@@ -127,7 +133,8 @@ std::string_view Value::KindName() const {
     case Kind::kList:
       return "slice";
     case Kind::kMap:
-      return "map";
+      return map_->elem == ElemType::kCertificate || map_->elem == ElemType::kTime ? "struct"
+                                                                                   : "map";
   }
   return "";
 }
@@ -148,7 +155,9 @@ bool Value::Truth() const {
     case Kind::kList:
       return !list_->items.empty();
     case Kind::kMap:
-      return !map_->entries.empty();
+      // A struct is always true.
+      return !map_->entries.empty() || map_->elem == ElemType::kCertificate ||
+             map_->elem == ElemType::kTime;
   }
   return false;
 }
@@ -187,6 +196,7 @@ nlohmann::json Value::ToJson() const {
       return array;
     }
     case Kind::kMap: {
+      if (std::optional<GoTime> time = AsTime(*this)) return TimeJson(*time);
       nlohmann::json object = nlohmann::json::object();
       for (const auto& [key, item] : map_->entries) object[key] = item.ToJson();
       return object;

@@ -21,7 +21,10 @@ class Value;
 // The Go type of a slice's or map's elements where it is not interface{}.
 // kValues is Helm's common.Values: a map[string]interface{} under its own type name, which
 // typeOf prints and type assertions (sprig's dig) refuse.
-enum class ElemType : uint8_t { kAny, kString, kInt, kList, kValues };
+// kCertificate is Sprig's struct certificate{Cert, Key string}: the map holds those two fields,
+// prints as a struct and is accepted only where Go takes that struct. kTime is Go's time.Time,
+// held as a map of its parts (see gotime.h) and printed, compared and encoded as Go does.
+enum class ElemType : uint8_t { kAny, kString, kInt, kList, kValues, kCertificate, kTime };
 
 struct ListData {
   std::vector<Value> items;

@@ -1,6 +1,8 @@
 // Encodings and hashes (sprig's crypto.go hashes, base64/base32) and Helm's JSON and YAML
 // functions, which print through kube/'s Go-compatible encoders.
 
+#include <cmath>
+
 #include <openssl/evp.h>
 
 #include "base/base64.h"
@@ -82,20 +84,26 @@ CONVERGE_FUNC(FnB64enc) {
   return Value::String(Base64Encode(args[0].string_value()));
 }
 
-CONVERGE_FUNC(FnB64dec) {
-  (void)call;
-  const std::string& text = args[0].string_value();
+Result<std::string> GoBase64Decode(const std::string& text) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     bool valid = std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=';
     if (!valid && c != '\r' && c != '\n') {
-      return Value::String("illegal base64 data at input byte " + std::to_string(i));
+      return Status::Invalid("illegal base64 data at input byte " + std::to_string(i));
     }
   }
   std::optional<std::string> decoded = Base64Decode(text);
-  if (!decoded)
-    return Value::String("illegal base64 data at input byte " +
-                         std::to_string(text.size() / 4 * 4));
+  if (!decoded) {
+    return Status::Invalid("illegal base64 data at input byte " +
+                           std::to_string(text.size() / 4 * 4));
+  }
+  return std::move(*decoded);
+}
+
+CONVERGE_FUNC(FnB64dec) {
+  (void)call;
+  Result<std::string> decoded = GoBase64Decode(args[0].string_value());
+  if (!decoded.ok()) return Value::String(decoded.status().message());
   return Value::String(std::move(*decoded));
 }
 
@@ -166,19 +174,70 @@ CONVERGE_FUNC(FnAdler32sum) {
   return Value::String(std::to_string((b << 16) | a));
 }
 
+namespace {
+
+// encoding/json refuses NaN and infinities: "json: unsupported value: +Inf".
+Status JsonEncodable(const Value& value) {
+  if (value.kind() == Value::Kind::kFloat64 && !std::isfinite(value.float_value())) {
+    return Status::Invalid("json: unsupported value: " +
+                           std::string(std::isnan(value.float_value()) ? "NaN"
+                                       : value.float_value() > 0       ? "+Inf"
+                                                                       : "-Inf"));
+  }
+  if (value.kind() == Value::Kind::kList) {
+    for (const Value& item : value.list()) {
+      if (Status status = JsonEncodable(item); !status.ok()) return status;
+    }
+  }
+  if (value.kind() == Value::Kind::kMap) {
+    for (const auto& [key, item] : value.map()) {
+      if (Status status = JsonEncodable(item); !status.ok()) return status;
+    }
+  }
+  return Status();
+}
+
+enum class JsonStyle { kCompact, kPretty, kRaw };
+
+std::string EncodeJsonAs(const Value& value, JsonStyle style) {
+  if (style == JsonStyle::kPretty) return kube::EncodeJson(value.ToJson(), 2);
+  std::string json = kube::EncodeJson(value.ToJson());
+  return style == JsonStyle::kRaw ? WithoutHtmlEscapes(json) : json;
+}
+
+// Sprig's toJson and toPrettyJson print "" where encoding fails; toRawJson and the must forms
+// fail.
+Result<Value> ToJsonAs(const Value& value, JsonStyle style, bool must) {
+  Status encodable = JsonEncodable(value);
+  if (!encodable.ok()) return must ? Result<Value>(encodable) : Value::String("");
+  return Value::String(EncodeJsonAs(value, style));
+}
+
+}  // namespace
+
 CONVERGE_FUNC(FnToJson) {
   (void)call;
-  return Value::String(kube::EncodeJson(args[0].ToJson()));
+  return ToJsonAs(args[0], JsonStyle::kCompact, false);
 }
 
 CONVERGE_FUNC(FnToPrettyJson) {
   (void)call;
-  return Value::String(kube::EncodeJson(args[0].ToJson(), 2));
+  return ToJsonAs(args[0], JsonStyle::kPretty, false);
 }
 
 CONVERGE_FUNC(FnToRawJson) {
   (void)call;
-  return Value::String(WithoutHtmlEscapes(kube::EncodeJson(args[0].ToJson())));
+  return ToJsonAs(args[0], JsonStyle::kRaw, true);
+}
+
+CONVERGE_FUNC(FnMustToJson) {
+  (void)call;
+  return ToJsonAs(args[0], JsonStyle::kCompact, true);
+}
+
+CONVERGE_FUNC(FnMustToPrettyJson) {
+  (void)call;
+  return ToJsonAs(args[0], JsonStyle::kPretty, true);
 }
 
 // encoding/json's name for what was found where a map or list was wanted.

@@ -31,7 +31,8 @@ struct FuncDef {
   std::string_view name;
   // One letter per parameter, Go's parameter types:
   //   a interface{}  r reflect.Value (builtins)  s string  i int  I int64  u uint32
-  //   f float64  b bool  m map[string]interface{}
+  //   f float64  b bool  m map[string]interface{}  l []interface{}  c sprig's certificate
+  //   t time.Time
   // A trailing '*' makes the last one variadic.
   std::string_view params;
   FuncImpl impl;
@@ -52,6 +53,13 @@ int64_t ToInt64(const Value& value);
 double ToFloat64(const Value& value);
 // The list or nil; a non-list gives an error message naming `function`.
 Result<std::vector<Value>> AsList(const Value& value, std::string_view function);
+// base64.StdEncoding.DecodeString with Go's error ("illegal base64 data at input byte N").
+Result<std::string> GoBase64Decode(const std::string& text);
+// unicode.IsSpace, and ToUpper/ToLower for the scripts Sprig's case functions meet (ASCII,
+// Latin-1, Greek, Cyrillic); other runes map to themselves.
+bool IsUnicodeSpace(char32_t r);
+char32_t UpperRune(char32_t r);
+char32_t LowerRune(char32_t r);
 
 #define CONVERGE_FUNC(name) Result<Value> name(Call& call, std::vector<Value>& args)
 
@@ -74,7 +82,5 @@ CONVERGE_FUNC(FnLe);
 CONVERGE_FUNC(FnGt);
 CONVERGE_FUNC(FnGe);
 CONVERGE_FUNC(FnCall);
-// helm.cc: the row of every function Helm has and this engine does not implement.
-CONVERGE_FUNC(FnUnsupported);
 
 }  // namespace converge::sources::helm::tmpl

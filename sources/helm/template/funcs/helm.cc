@@ -1,4 +1,5 @@
-// Helm's own functions (pkg/engine/engine.go and funcs.go): include, tpl, lookup.
+// Helm's own functions (pkg/engine/engine.go and funcs.go): include, tpl, lookup, and the
+// offline answer of getHostByName.
 
 #include "sources/helm/template/funcs/funcs.h"
 
@@ -23,23 +24,11 @@ CONVERGE_FUNC(FnLookup) {
   return Value::Map();
 }
 
-}  // namespace converge::sources::helm::tmpl
-
-namespace converge::sources::helm::tmpl {
-
 // Helm answers "" unless --enable-dns is given; Converge never resolves names while rendering.
 CONVERGE_FUNC(FnGetHostByName) {
   (void)call;
   (void)args;
   return Value::String("");
-}
-
-// Functions Helm has that this engine does not implement yet (dates, certificates and keys,
-// TOML, yaml.v3 output, URLs). Templates naming them parse; calling one is an error.
-CONVERGE_FUNC(FnUnsupported) {
-  (void)call;
-  (void)args;
-  return Status::Invalid("not supported by Converge's template engine");
 }
 
 }  // namespace converge::sources::helm::tmpl

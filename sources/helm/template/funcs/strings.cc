@@ -10,12 +10,6 @@ namespace {
 
 const std::string& S(const std::vector<Value>& args, size_t i) { return args[i].string_value(); }
 
-bool IsUnicodeSpace(char32_t r) {
-  return r == ' ' || (r >= '\t' && r <= '\r') || r == 0x85 || r == 0xa0 || r == 0x1680 ||
-         (r >= 0x2000 && r <= 0x200a) || r == 0x2028 || r == 0x2029 || r == 0x202f || r == 0x205f ||
-         r == 0x3000;
-}
-
 std::string TrimSpace(const std::string& text) {
   std::u32string runes = DecodeUtf8Runes(text);
   size_t begin = 0;
@@ -86,22 +80,6 @@ std::string MapRunes(const std::string& text, char32_t (*map)(char32_t)) {
   return out;
 }
 
-char32_t UpperRune(char32_t r) {
-  if (r >= 'a' && r <= 'z') return r - 32;
-  if ((r >= 0xe0 && r <= 0xfe && r != 0xf7)) return r - 32;
-  if (r >= 0x3b1 && r <= 0x3c9 && r != 0x3c2) return r - 32;
-  if (r >= 0x430 && r <= 0x44f) return r - 32;
-  return r;
-}
-
-char32_t LowerRune(char32_t r) {
-  if (r >= 'A' && r <= 'Z') return r + 32;
-  if ((r >= 0xc0 && r <= 0xde && r != 0xd7)) return r + 32;
-  if (r >= 0x391 && r <= 0x3a9 && r != 0x3a2) return r + 32;
-  if (r >= 0x410 && r <= 0x42f) return r + 32;
-  return r;
-}
-
 bool IsLetterOrDigit(char32_t r) {
   return (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') || r == '_' ||
          r >= 0x80;
@@ -138,6 +116,28 @@ Value JoinNonNil(const std::vector<Value>& args, Append append) {
 }
 
 }  // namespace
+
+bool IsUnicodeSpace(char32_t r) {
+  return r == ' ' || (r >= '\t' && r <= '\r') || r == 0x85 || r == 0xa0 || r == 0x1680 ||
+         (r >= 0x2000 && r <= 0x200a) || r == 0x2028 || r == 0x2029 || r == 0x202f || r == 0x205f ||
+         r == 0x3000;
+}
+
+char32_t UpperRune(char32_t r) {
+  if (r >= 'a' && r <= 'z') return r - 32;
+  if ((r >= 0xe0 && r <= 0xfe && r != 0xf7)) return r - 32;
+  if (r >= 0x3b1 && r <= 0x3c9 && r != 0x3c2) return r - 32;
+  if (r >= 0x430 && r <= 0x44f) return r - 32;
+  return r;
+}
+
+char32_t LowerRune(char32_t r) {
+  if (r >= 'A' && r <= 'Z') return r + 32;
+  if ((r >= 0xc0 && r <= 0xde && r != 0xd7)) return r + 32;
+  if (r >= 0x391 && r <= 0x3a9 && r != 0x3a2) return r + 32;
+  if (r >= 0x410 && r <= 0x42f) return r + 32;
+  return r;
+}
 
 // Go's strslice: lists element by element without nils, nil as nothing, else one element.
 std::vector<std::string> StrSlice(const Value& value) {

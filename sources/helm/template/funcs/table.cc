@@ -135,6 +135,44 @@ CONVERGE_FUNC(FnIsAbs);
 CONVERGE_FUNC(FnAbbrev);
 CONVERGE_FUNC(FnAbbrevboth);
 CONVERGE_FUNC(FnGetHostByName);
+CONVERGE_FUNC(FnCamelcase);
+CONVERGE_FUNC(FnSnakecase);
+CONVERGE_FUNC(FnKebabcase);
+CONVERGE_FUNC(FnWrap);
+CONVERGE_FUNC(FnWrapWith);
+CONVERGE_FUNC(FnUrlParse);
+CONVERGE_FUNC(FnUrlJoin);
+CONVERGE_FUNC(FnBcrypt);
+CONVERGE_FUNC(FnHtpasswd);
+CONVERGE_FUNC(FnDerivePassword);
+CONVERGE_FUNC(FnEncryptAES);
+CONVERGE_FUNC(FnDecryptAES);
+CONVERGE_FUNC(FnGenPrivateKey);
+CONVERGE_FUNC(FnBuildCustomCert);
+CONVERGE_FUNC(FnToToml);
+CONVERGE_FUNC(FnToYamlPretty);
+CONVERGE_FUNC(FnMustToJson);
+CONVERGE_FUNC(FnMustToPrettyJson);
+CONVERGE_FUNC(FnFromToml);
+CONVERGE_FUNC(FnNow);
+CONVERGE_FUNC(FnDate);
+CONVERGE_FUNC(FnDateInZone);
+CONVERGE_FUNC(FnHtmlDate);
+CONVERGE_FUNC(FnHtmlDateInZone);
+CONVERGE_FUNC(FnDateModify);
+CONVERGE_FUNC(FnMustDateModify);
+CONVERGE_FUNC(FnDuration);
+CONVERGE_FUNC(FnDurationRound);
+CONVERGE_FUNC(FnAgo);
+CONVERGE_FUNC(FnToDate);
+CONVERGE_FUNC(FnMustToDate);
+CONVERGE_FUNC(FnUnixEpoch);
+CONVERGE_FUNC(FnGenCA);
+CONVERGE_FUNC(FnGenCAWithKey);
+CONVERGE_FUNC(FnGenSelfSignedCert);
+CONVERGE_FUNC(FnGenSelfSignedCertWithKey);
+CONVERGE_FUNC(FnGenSignedCert);
+CONVERGE_FUNC(FnGenSignedCertWithKey);
 
 CONVERGE_FUNC(FnRegexMatch);
 CONVERGE_FUNC(FnMustRegexMatch);
@@ -171,7 +209,7 @@ constexpr FuncDef kFunctions[] = {
     {"add1f", "a", &FnAdd1f},
     {"addf", "a*", &FnAddf},
     {"adler32sum", "s", &FnAdler32sum},
-    {"ago", "a", &FnUnsupported, true},
+    {"ago", "a", &FnAgo, true},
     {"all", "a*", &FnAll},
     {"and", "rr*", &FnAnd},
     {"any", "a*", &FnAny},
@@ -182,11 +220,11 @@ constexpr FuncDef kFunctions[] = {
     {"b64dec", "s", &FnB64dec},
     {"b64enc", "s", &FnB64enc},
     {"base", "s", &FnBase},
-    {"bcrypt", "s", &FnUnsupported, true},
+    {"bcrypt", "s", &FnBcrypt, true},
     {"biggest", "aa*", &FnMax},
-    {"buildCustomCert", "ss", &FnUnsupported, true},
+    {"buildCustomCert", "ss", &FnBuildCustomCert},
     {"call", "rr*", &FnCall},
-    {"camelcase", "s", &FnUnsupported, true},
+    {"camelcase", "s", &FnCamelcase},
     {"cat", "a*", &FnCat},
     {"ceil", "a", &FnCeil},
     {"chunk", "ia", &FnChunk},
@@ -195,25 +233,25 @@ constexpr FuncDef kFunctions[] = {
     {"compact", "a", &FnCompact},
     {"concat", "a*", &FnConcat},
     {"contains", "ss", &FnContains},
-    {"date", "sa", &FnUnsupported, true},
-    {"dateInZone", "sas", &FnUnsupported, true},
-    {"dateModify", "sa", &FnUnsupported, true},
-    {"date_in_zone", "sas", &FnUnsupported, true},
-    {"date_modify", "sa", &FnUnsupported, true},
-    {"decryptAES", "ss", &FnUnsupported, true},
+    {"date", "sa", &FnDate, true},
+    {"dateInZone", "sas", &FnDateInZone, true},
+    {"dateModify", "st", &FnDateModify, true},
+    {"date_in_zone", "sas", &FnDateInZone, true},
+    {"date_modify", "st", &FnDateModify, true},
+    {"decryptAES", "ss", &FnDecryptAES},
     {"deepCopy", "a", &FnDeepCopy},
     {"deepEqual", "aa", &FnDeepEqual},
     {"default", "aa*", &FnDefault},
-    {"derivePassword", "ussss", &FnUnsupported, true},
+    {"derivePassword", "ussss", &FnDerivePassword},
     {"dict", "a*", &FnDict},
     {"dig", "a*", &FnDig},
     {"dir", "s", &FnDir},
     {"div", "aa", &FnDiv},
     {"divf", "aa*", &FnDivf},
-    {"duration", "a", &FnUnsupported, true},
-    {"durationRound", "a", &FnUnsupported, true},
+    {"duration", "a", &FnDuration},
+    {"durationRound", "a", &FnDurationRound, true},
     {"empty", "a", &FnEmpty},
-    {"encryptAES", "ss", &FnUnsupported, true},
+    {"encryptAES", "ss", &FnEncryptAES, true},
     {"eq", "rr*", &FnEq},
     {"ext", "s", &FnExt},
     {"fail", "s", &FnFail},
@@ -222,17 +260,17 @@ constexpr FuncDef kFunctions[] = {
     {"floor", "a", &FnFloor},
     {"fromJson", "s", &FnFromJson},
     {"fromJsonArray", "s", &FnFromJsonArray},
-    {"fromToml", "s", &FnUnsupported, true},
+    {"fromToml", "s", &FnFromToml},
     {"fromYaml", "s", &FnFromYaml},
     {"fromYamlArray", "s", &FnFromYamlArray},
     {"ge", "rr", &FnGe},
-    {"genCA", "si", &FnUnsupported, true},
-    {"genCAWithKey", "sis", &FnUnsupported, true},
-    {"genPrivateKey", "s", &FnUnsupported, true},
-    {"genSelfSignedCert", "sa*", &FnUnsupported, true},
-    {"genSelfSignedCertWithKey", "sa*", &FnUnsupported, true},
-    {"genSignedCert", "sa*", &FnUnsupported, true},
-    {"genSignedCertWithKey", "sa*", &FnUnsupported, true},
+    {"genCA", "si", &FnGenCA, true},
+    {"genCAWithKey", "sis", &FnGenCAWithKey, true},
+    {"genPrivateKey", "s", &FnGenPrivateKey, true},
+    {"genSelfSignedCert", "slli", &FnGenSelfSignedCert, true},
+    {"genSelfSignedCertWithKey", "sllis", &FnGenSelfSignedCertWithKey, true},
+    {"genSignedCert", "sllic", &FnGenSignedCert, true},
+    {"genSignedCertWithKey", "sllics", &FnGenSignedCertWithKey, true},
     {"get", "ms", &FnGet},
     {"getHostByName", "s", &FnGetHostByName},
     {"gt", "rr", &FnGt},
@@ -242,9 +280,9 @@ constexpr FuncDef kFunctions[] = {
     {"hasSuffix", "ss", &FnHasSuffix},
     {"hello", "", &FnHello},
     {"html", "a*", &FnHtml},
-    {"htmlDate", "a", &FnUnsupported, true},
-    {"htmlDateInZone", "as", &FnUnsupported, true},
-    {"htpasswd", "ss", &FnUnsupported, true},
+    {"htmlDate", "a", &FnHtmlDate, true},
+    {"htmlDateInZone", "as", &FnHtmlDateInZone, true},
+    {"htpasswd", "ss", &FnHtpasswd, true},
     {"include", "sa", &FnInclude},
     {"indent", "is", &FnIndent},
     {"index", "rr*", &FnIndex},
@@ -255,7 +293,7 @@ constexpr FuncDef kFunctions[] = {
     {"isAbs", "s", &FnIsAbs},
     {"join", "sa", &FnJoin},
     {"js", "a*", &FnJs},
-    {"kebabcase", "s", &FnUnsupported, true},
+    {"kebabcase", "s", &FnKebabcase},
     {"keys", "m*", &FnKeys},
     {"kindIs", "sa", &FnKindIs},
     {"kindOf", "a", &FnKindOf},
@@ -278,7 +316,7 @@ constexpr FuncDef kFunctions[] = {
     {"mustAppend", "aa", &FnAppend},
     {"mustChunk", "ia", &FnChunk},
     {"mustCompact", "a", &FnCompact},
-    {"mustDateModify", "sa", &FnUnsupported, true},
+    {"mustDateModify", "st", &FnMustDateModify, true},
     {"mustDeepCopy", "a", &FnDeepCopy},
     {"mustFirst", "a", &FnFirst},
     {"mustFromJson", "s", &FnFromJson},
@@ -298,19 +336,19 @@ constexpr FuncDef kFunctions[] = {
     {"mustRest", "a", &FnRest},
     {"mustReverse", "a", &FnReverse},
     {"mustSlice", "aa*", &FnSlice},
-    {"mustToDate", "ss", &FnUnsupported, true},
-    {"mustToJson", "a", &FnToJson},
-    {"mustToPrettyJson", "a", &FnToPrettyJson},
+    {"mustToDate", "ss", &FnMustToDate, true},
+    {"mustToJson", "a", &FnMustToJson},
+    {"mustToPrettyJson", "a", &FnMustToPrettyJson},
     {"mustToRawJson", "a", &FnToRawJson},
     {"mustToYaml", "a", &FnToYaml},
     {"mustUniq", "a", &FnUniq},
     {"mustWithout", "aa*", &FnWithout},
-    {"must_date_modify", "sa", &FnUnsupported, true},
+    {"must_date_modify", "st", &FnMustDateModify, true},
     {"ne", "rr", &FnNe},
     {"nindent", "is", &FnNindent},
     {"nospace", "s", &FnNospace},
     {"not", "r", &FnNot},
-    {"now", "", &FnUnsupported, true},
+    {"now", "", &FnNow, true},
     {"omit", "ms*", &FnOmit},
     {"or", "rr*", &FnOr},
     {"osBase", "s", &FnBase},
@@ -355,7 +393,7 @@ constexpr FuncDef kFunctions[] = {
     {"sha512sum", "s", &FnSha512sum},
     {"shuffle", "s", &FnShuffle, true},
     {"slice", "aa*", &FnSlice},
-    {"snakecase", "s", &FnUnsupported, true},
+    {"snakecase", "s", &FnSnakecase},
     {"sortAlpha", "a", &FnSortAlpha},
     {"split", "ss", &FnSplit},
     {"splitList", "ss", &FnSplitList},
@@ -367,16 +405,16 @@ constexpr FuncDef kFunctions[] = {
     {"swapcase", "s", &FnSwapcase},
     {"ternary", "aab", &FnTernary},
     {"title", "s", &FnTitle},
-    {"toDate", "ss", &FnUnsupported, true},
+    {"toDate", "ss", &FnToDate, true},
     {"toDecimal", "a", &FnToDecimal},
     {"toJson", "a", &FnToJson},
     {"toPrettyJson", "a", &FnToPrettyJson},
     {"toRawJson", "a", &FnToRawJson},
     {"toString", "a", &FnToString},
     {"toStrings", "a", &FnToStrings},
-    {"toToml", "a", &FnUnsupported, true},
+    {"toToml", "a", &FnToToml},
     {"toYaml", "a", &FnToYaml},
-    {"toYamlPretty", "a", &FnUnsupported, true},
+    {"toYamlPretty", "a", &FnToYamlPretty},
     {"tpl", "sa", &FnTpl},
     {"trim", "s", &FnTrim},
     {"trimAll", "ss", &FnTrimAll},
@@ -389,20 +427,20 @@ constexpr FuncDef kFunctions[] = {
     {"typeIsLike", "sa", &FnTypeIsLike},
     {"typeOf", "a", &FnTypeOf},
     {"uniq", "a", &FnUniq},
-    {"unixEpoch", "a", &FnUnsupported, true},
+    {"unixEpoch", "t", &FnUnixEpoch, true},
     {"unset", "ms", &FnUnset},
     {"until", "i", &FnUntil},
     {"untilStep", "iii", &FnUntilStep},
     {"untitle", "s", &FnUntitle},
     {"upper", "s", &FnUpper},
-    {"urlJoin", "m", &FnUnsupported, true},
-    {"urlParse", "s", &FnUnsupported, true},
+    {"urlJoin", "m", &FnUrlJoin},
+    {"urlParse", "s", &FnUrlParse},
     {"urlquery", "a*", &FnUrlquery},
     {"uuidv4", "", &FnUuidv4, true},
     {"values", "m", &FnValues},
     {"without", "aa*", &FnWithout},
-    {"wrap", "is", &FnUnsupported, true},
-    {"wrapWith", "iss", &FnUnsupported, true},
+    {"wrap", "is", &FnWrap},
+    {"wrapWith", "iss", &FnWrapWith},
 };
 // clang-format on
 

@@ -1,0 +1,28 @@
+#pragma once
+// sources/helm/template/funcs/keys.h (internal): private keys as Sprig makes and reads them,
+// shared by crypto.cc (genPrivateKey) and certs.cc (the certificate functions).
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <openssl/evp.h>
+
+#include "base/status.h"
+
+namespace converge::sources::helm::tmpl {
+
+using KeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
+
+// genPrivateKey's types: "" and "rsa" (4096 bits), "dsa" (L2048N256), "ecdsa" (P-256),
+// "ed25519". REQUIRES: one of those. Null when OpenSSL fails.
+KeyPtr GeneratePrivateKey(std::string_view type);
+
+// Sprig's pemBlockForKey: RSA, DSA and EC keys in their traditional PEM forms ("RSA PRIVATE
+// KEY", …), other keys as PKCS#8 ("PRIVATE KEY").
+std::string PrivateKeyPem(EVP_PKEY* key);
+
+// Sprig's parsePrivateKeyPEM: the first PEM block, which must hold a private key.
+Result<KeyPtr> ParsePrivateKeyPem(const std::string& pem);
+
+}  // namespace converge::sources::helm::tmpl
