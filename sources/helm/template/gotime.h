@@ -50,8 +50,4 @@ std::string TimeJson(const GoTime& time);
 // time.ParseInLocation(layout, value, Local), with Go's error messages.
 Result<GoTime> ParseTime(std::string_view layout, std::string_view value);
 
-// time.ParseDuration (nanoseconds) and Duration.String.
-Result<int64_t> ParseDuration(std::string_view text);
-std::string DurationString(int64_t nanoseconds);
-
 }  // namespace converge::sources::helm::tmpl

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <limits>
 
+#include "base/duration.h"
 #include "sources/helm/template/funcs/funcs.h"
 #include "sources/helm/template/gotime.h"
 
@@ -30,11 +31,12 @@ std::string FormatDate(const std::string& layout, const Value& date, const std::
 }
 
 Result<GoTime> DateModify(const Value& args_fmt, const Value& date) {
-  Result<int64_t> duration = ParseDuration(args_fmt.string_value());
-  if (!duration.ok()) return duration.status();
+  Result<std::chrono::nanoseconds> parsed = ParseDuration(args_fmt.string_value());
+  if (!parsed.ok()) return parsed.status();
+  int64_t duration = parsed->count();
   GoTime time = *AsTime(date);
-  int64_t nsec = time.nsec + *duration % 1000000000;
-  time.unix += *duration / 1000000000 + (nsec >= 1000000000 ? 1 : nsec < 0 ? -1 : 0);
+  int64_t nsec = time.nsec + duration % 1000000000;
+  time.unix += duration / 1000000000 + (nsec >= 1000000000 ? 1 : nsec < 0 ? -1 : 0);
   time.nsec = (nsec % 1000000000 + 1000000000) % 1000000000;
   return time;
 }
@@ -126,15 +128,15 @@ CONVERGE_FUNC(FnDuration) {
   }
   // time.Duration(n) * time.Second wraps around on overflow, as Go's integers do.
   auto nanoseconds = static_cast<int64_t>(static_cast<uint64_t>(seconds) * 1000000000u);
-  return Value::String(DurationString(nanoseconds));
+  return Value::String(FormatDuration(std::chrono::nanoseconds(nanoseconds)));
 }
 
 CONVERGE_FUNC(FnDurationRound) {
   (void)call;
   int64_t duration = 0;
   if (args[0].kind() == Value::Kind::kString) {
-    Result<int64_t> parsed = ParseDuration(args[0].string_value());
-    if (parsed.ok()) duration = *parsed;
+    Result<std::chrono::nanoseconds> parsed = ParseDuration(args[0].string_value());
+    if (parsed.ok()) duration = parsed->count();
   } else if (args[0].kind() == Value::Kind::kInt64) {
     duration = args[0].int_value();
   } else if (std::optional<GoTime> time = AsTime(args[0])) {
@@ -155,7 +157,8 @@ CONVERGE_FUNC(FnDurationRound) {
 CONVERGE_FUNC(FnAgo) {
   (void)call;
   GoTime time = DateArg(args[0]);
-  return Value::String(DurationString(RoundToSecond(SinceNanoseconds(time))));
+  return Value::String(
+      FormatDuration(std::chrono::nanoseconds(RoundToSecond(SinceNanoseconds(time)))));
 }
 
 // toDate swallows the parse error and gives Go's zero time.
