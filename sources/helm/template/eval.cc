@@ -10,6 +10,11 @@
 namespace converge::sources::helm::tmpl {
 namespace {
 
+uint64_t SystemSeed() {
+  std::random_device device;
+  return (static_cast<uint64_t>(device()) << 32) ^ device();
+}
+
 // Execution errors unwind to Execute() as this private type, as Go's executor panics and
 // recovers; it never leaves this file.
 struct ExecError {
@@ -712,7 +717,7 @@ Result<std::string> TemplateSet::Execute(std::string_view name, const Value& dat
     return Status::NotFound("template: no template " + GoQuote(name) + " defined");
   }
   std::string out;
-  std::mt19937_64 random(options_.seed);
+  std::mt19937_64 random(options_.seed ? *options_.seed : SystemSeed());
   Executor executor(*this, random, out);
   try {
     executor.Run(*found->second, data);

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,9 +27,12 @@ namespace converge::sources::helm::tmpl {
 struct Tree;
 
 struct Options {
-  // Seeds the functions marked seeded (randAlphaNum, uuidv4, genCA, …) so tests are
-  // deterministic. The same seed and inputs give the same output.
-  uint64_t seed = 1;
+  // Seeds the random functions (randAlphaNum, uuidv4, shuffle, …) so tests are deterministic:
+  // the same seed and inputs give the same output. Unset (the default) they draw from the
+  // system's random source as Helm's do, so charts that generate passwords never generate
+  // the same ones for every user. Keys, certificates, bcrypt salts and AES IVs always use
+  // the system's source, and `now` the clock.
+  std::optional<uint64_t> seed;
   // Helm stops `include` after this many nested calls of one name.
   int max_include_depth = 1000;
 };

@@ -69,3 +69,26 @@ TEST(SuiteTest, HasEnoughCasesAndCoversEveryFunction) {
 
 }  // namespace
 }  // namespace converge::sources::helm::tmpl::testing
+
+namespace converge::sources::helm::tmpl::testing {
+namespace {
+
+std::string RandomPassword(std::optional<uint64_t> seed) {
+  TemplateSet set(Options{.seed = seed});
+  EXPECT_TRUE(set.AddFile("t", "{{ randAlphaNum 32 }}").ok());
+  Result<std::string> out = set.Execute("t", Value());
+  EXPECT_TRUE(out.ok());
+  return out.ok() ? *out : "";
+}
+
+// A chart that generates a password must not generate the same one for every user, as it
+// would with a fixed seed; a seed is for tests only.
+TEST(SeedTest, RandomFunctionsAreRandomUnlessSeeded) {
+  EXPECT_NE(RandomPassword(std::nullopt), RandomPassword(std::nullopt));
+  EXPECT_EQ(RandomPassword(7), RandomPassword(7));
+  EXPECT_NE(RandomPassword(7), RandomPassword(8));
+  EXPECT_EQ(RandomPassword(std::nullopt).size(), 32u);
+}
+
+}  // namespace
+}  // namespace converge::sources::helm::tmpl::testing
