@@ -259,6 +259,13 @@ Result<Plan> MakePlan(const PlanInput& input, const Options& options) {
 
   for (const kube::Object& object : desired) {
     kube::ResourceKey key = object.Key();
+    if (object.Name().empty() && object.GenerateName().empty()) {
+      // Without either the sync would invent a name on every run and prune the last one.
+      std::string where =
+          object.origin().file.empty() ? "" : " (" + object.origin().ToString() + ")";
+      return Status::Invalid(kube::Describe(object) + where +
+                             ": metadata.name or metadata.generateName is required");
+    }
     Result<HookInfo> hook = ReadHook(object);
     if (!hook.ok()) return hook.status();
     if (!hook->hook) {

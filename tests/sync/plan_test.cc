@@ -339,3 +339,23 @@ TEST(RetryTest, ArgoCdBackoffFormula) {
 
 }  // namespace
 }  // namespace converge::sync
+
+namespace converge::sync {
+namespace {
+
+TEST(PlanTest, AnObjectWithoutANameIsRefusedNamingItsFile) {
+  Result<std::vector<kube::Object>> objects = kube::DecodeObjects(
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels: {a: b}\ndata: {k: v}\n", "cm.yaml");
+  ASSERT_TRUE(objects.ok());
+  Result<Plan> plan = MakePlan(
+      {.app_id = "converge_demo", .destination_namespace = "web", .desired = *objects}, {});
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().code(), StatusCode::kInvalid);
+  EXPECT_NE(plan.status().message().find("cm.yaml"), std::string::npos) << plan.status().message();
+  EXPECT_NE(plan.status().message().find("metadata.name or metadata.generateName is required"),
+            std::string::npos)
+      << plan.status().message();
+}
+
+}  // namespace
+}  // namespace converge::sync
