@@ -16,6 +16,7 @@
 #include "operator/cli/commands.h"
 #include "operator/cli/source.h"
 #include "operator/controller/controller.h"
+#include "operator/metrics/endpoints.h"
 
 namespace converge::cli {
 namespace {
@@ -66,6 +67,10 @@ std::vector<FlagSpec> OperatorFlags() {
        .value_name = "DURATION",
        .help = "limit for one sync, health waits included",
        .default_value = "5m"},
+      {.name = "listen",
+       .value_name = "HOST:PORT",
+       .help = "serve /healthz, /readyz and /metrics here",
+       .default_value = ":8080"},
       {.name = "leader-elect",
        .type = FlagType::kBool,
        .help = "run the controller only while holding a Lease, so replicas can stand by"},
@@ -213,6 +218,12 @@ int RunOperator(std::span<const std::string> args, Streams streams) {
   Result<std::unique_ptr<kube::Client>> client = Connect(*flags);
   if (!client.ok()) return Fail(streams, client.status());
   controller::Controller controller(**client, options);
+  Result<std::unique_ptr<metrics::Endpoints>> endpoints = metrics::Endpoints::Start(
+      flags->String("listen"), {.ready = [&controller] { return controller.Ready(); },
+                                .metrics = [&controller] { return controller.Metrics(); }});
+  if (!endpoints.ok()) return Fail(streams, endpoints.status());
+  log::Info("serving /healthz, /readyz and /metrics",
+            {{"port", std::to_string((*endpoints)->port())}});
   std::stop_source stop;
   std::jthread waiter([&signals, stop_source = stop]() mutable {
     int received = 0;

@@ -13,6 +13,7 @@
 #include "operator/application/repositories.h"
 #include "operator/controller/events.h"
 #include "operator/controller/status.h"
+#include "operator/metrics/prometheus.h"
 #include "sync/health/health.h"
 #include "sync/sync.h"
 
@@ -79,6 +80,10 @@ struct Controller::State {
   };
   std::mutex resolved_mu;
   std::map<std::string, Resolved> resolved;
+  metrics::Histogram reconcile_seconds;
+  metrics::Histogram sync_seconds;
+  std::mutex syncs_mu;
+  std::map<std::string, uint64_t> syncs_by_phase;  // "Succeeded" -> count
   // Self-heals in a row per Application since its last sync of a new revision.
   std::mutex heals_mu;
   std::map<std::string, int> heals;
@@ -106,6 +111,61 @@ Controller::Stats Controller::stats() const {
                .status_writes = state_->status_writes.load(),
                .renders = renders_.stats(),
                .git = mirror_->stats()};
+}
+
+std::string Controller::Metrics() const {
+  using metrics::Describe;
+  using metrics::Sample;
+  std::string out;
+  Describe(out, "converge_app_info", "gauge",
+           "One per Application, with its sync and health status as labels.");
+  for (const auto& informer : state_->applications) {
+    for (const kube::ObjectRef& app : informer->List()) {
+      const json& status = app->json().value("status", json::object());
+      const json& spec = app->json().value("spec", json::object());
+      Sample(out, "converge_app_info",
+             {{"namespace", std::string(app->Namespace())},
+              {"name", std::string(app->Name())},
+              {"repo", spec.value("source", json::object()).value("repoURL", "")},
+              {"sync_status", status.value("sync", json::object()).value("status", "Unknown")},
+              {"health_status", status.value("health", json::object()).value("status", "Unknown")}},
+             1);
+    }
+  }
+  Describe(out, "converge_app_reconcile_seconds", "histogram", "Duration of one reconcile.");
+  state_->reconcile_seconds.Write(out, "converge_app_reconcile_seconds", {});
+  Describe(out, "converge_app_sync_seconds", "histogram", "Duration of one sync operation.");
+  state_->sync_seconds.Write(out, "converge_app_sync_seconds", {});
+  Describe(out, "converge_app_sync_total", "counter", "Sync operations by final phase.");
+  {
+    std::lock_guard lock(state_->syncs_mu);
+    for (const auto& [phase, count] : state_->syncs_by_phase) {
+      Sample(out, "converge_app_sync_total", {{"phase", phase}}, static_cast<double>(count));
+    }
+  }
+  Stats now = stats();
+  Describe(out, "converge_app_reconcile_total", "counter", "Reconciles run.");
+  Sample(out, "converge_app_reconcile_total", {}, static_cast<double>(now.reconciles));
+  Describe(out, "converge_git_request_total", "counter", "Requests to Git remotes by kind.");
+  Sample(out, "converge_git_request_total", {{"kind", "ls-remote"}},
+         static_cast<double>(now.git.ls_remotes));
+  Sample(out, "converge_git_request_total", {{"kind", "fetch"}},
+         static_cast<double>(now.git.fetches));
+  Describe(out, "converge_render_total", "counter", "Renders run (cache misses).");
+  Sample(out, "converge_render_total", {}, static_cast<double>(now.renders.renders));
+  Describe(out, "converge_render_cache_hits_total", "counter",
+           "Renders answered by the render cache.");
+  Sample(out, "converge_render_cache_hits_total", {}, static_cast<double>(now.renders.hits));
+  WorkQueue::Stats queue = queue_.stats();
+  Describe(out, "converge_workqueue_depth", "gauge", "Applications waiting for a worker.");
+  Sample(out, "converge_workqueue_depth", {}, static_cast<double>(queue.depth));
+  Describe(out, "converge_workqueue_adds_total", "counter", "Additions to the work queue.");
+  Sample(out, "converge_workqueue_adds_total", {}, static_cast<double>(queue.adds));
+  Describe(out, "converge_workqueue_last_wait_seconds", "gauge",
+           "How long the last Application handed to a worker had waited.");
+  Sample(out, "converge_workqueue_last_wait_seconds", {},
+         std::chrono::duration<double>(queue.last_wait).count());
+  return out;
 }
 
 void Controller::Run(std::stop_token stop) {
@@ -177,7 +237,10 @@ void Controller::Run(std::stop_token stop) {
 
 void Controller::Work(std::stop_token stop) {
   while (std::optional<std::string> key = queue_.Get()) {
+    auto started = std::chrono::steady_clock::now();
     Reconcile(*key, stop);
+    state_->reconcile_seconds.Observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     queue_.Done(*key);
   }
 }
@@ -446,6 +509,12 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
                               stop);
     }
     bool succeeded = outcome.phase == sync::OperationPhase::kSucceeded;
+    state_->sync_seconds.Observe(
+        std::chrono::duration<double>(outcome.finished_at - outcome.started_at).count());
+    {
+      std::lock_guard lock(state_->syncs_mu);
+      ++state_->syncs_by_phase[std::string(sync::OperationPhaseName(outcome.phase))];
+    }
     log::Info(succeeded ? "sync succeeded" : "sync failed",
               {{"application", key}, {"message", outcome.message}});
     for (const sync::ResourceResult& result : outcome.resources) {

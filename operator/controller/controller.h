@@ -62,6 +62,10 @@ class Controller {
   };
   Stats stats() const;
 
+  // The Prometheus text of /metrics: Applications by sync and health status, reconcile and
+  // sync durations, syncs by phase, Git, render and work-queue figures.
+  std::string Metrics() const;
+
   struct State;
 
  private:

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include "tests/sources/git/servers.h"
 #include "tests/support/support.h"
@@ -103,7 +104,9 @@ class OperatorTest : public ::testing::Test {
                                      "--credentials-namespace",
                                      "converge",
                                      "--sync-timeout",
-                                     "60s"};
+                                     "60s",
+                                     "--listen",
+                                     "127.0.0.1:0"};
     argv.insert(argv.end(), extra_flags_.begin(), extra_flags_.end());
     return testing::Process::Start(argv, dir_.path() / (name + ".log"));
   }
@@ -175,6 +178,26 @@ TEST_F(OperatorTest, SyncsFollowsCommitsKeepsLiveStateOnBrokenInputHealsAndDelet
   EXPECT_NE(events.find("OperationStarted: Initiated automated sync to "), std::string::npos)
       << events;
   EXPECT_NE(events.find("OperationCompleted: Sync operation to "), std::string::npos) << events;
+
+  // Probes and Prometheus metrics on the port the operator logged.
+  std::string log = testing::ReadFile(dir_.path() / "operator.log");
+  size_t at = log.find("/metrics port=");
+  ASSERT_NE(at, std::string::npos) << log;
+  httplib::Client endpoints("127.0.0.1", std::atoi(log.c_str() + at + 14));
+  httplib::Result readyz = endpoints.Get("/readyz");
+  ASSERT_TRUE(readyz);
+  EXPECT_EQ(readyz->status, 200);
+  httplib::Result metrics = endpoints.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("converge_app_info{namespace=\"converge\",name=\"demo\",repo=\"" +
+                               daemon_->Url("app") +
+                               "\",sync_status=\"Synced\",health_status=\"Healthy\"} 1\n"),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("converge_app_sync_total{phase=\"Succeeded\"} "), std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("# TYPE converge_app_reconcile_seconds histogram"),
+            std::string::npos);
 
   // A new commit is applied by polling; the file removed from Git is pruned.
   upstream_->Run({"rm", "-q", "deploy/service.yaml"});
@@ -292,7 +315,8 @@ class CrashTest : public OperatorTest {
 // restart: the sync is run again and the cluster converges, nothing duplicated or lost.
 TEST_F(CrashTest, AnInterruptedSyncConvergesAfterRestart) {
   std::string late = ConfigMap("late");
-  late.insert(late.find("\ndata:") + 1, "  annotations:\n    argocd.argoproj.io/sync-wave: \"1\"\n");
+  late.insert(late.find("\ndata:") + 1,
+              "  annotations:\n    argocd.argoproj.io/sync-wave: \"1\"\n");
   upstream_->Commit({{"deploy/configmap.yaml", late}}, "configmap in wave 1");
   CreateApplication(
       "    automated: {prune: true, selfHeal: true}\n"
