@@ -32,6 +32,8 @@ Status AddKinds(kube::Client& client, const std::string& path, const std::string
   return Status();
 }
 
+}  // namespace
+
 Result<std::vector<kube::GroupVersionKind>> ListableKinds(kube::Client& client) {
   std::vector<kube::GroupVersionKind> kinds;
   if (Status s = AddKinds(client, "/api/v1", "v1", kinds); !s.ok()) return s;
@@ -48,8 +50,6 @@ Result<std::vector<kube::GroupVersionKind>> ListableKinds(kube::Client& client) 
   }
   return kinds;
 }
-
-}  // namespace
 
 Result<std::vector<kube::Object>> ReadLiveObjects(kube::Client& client, std::string_view app_id,
                                                   const std::vector<kube::Object>& desired,

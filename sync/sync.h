@@ -26,6 +26,7 @@
 
 namespace converge::kube {
 class Client;
+struct GroupVersionKind;
 }  // namespace converge::kube
 
 namespace converge::sync {
@@ -124,6 +125,17 @@ struct PlanInput {
   // discovery), so that objects of those kinds are not given the destination namespace.
   std::vector<std::string> cluster_scoped;
 };
+
+// The two sides of a comparison as a sync would see them: the objects a sync would apply
+// (hooks and a CreateNamespace namespace left out, named and stamped with `app_id`'s tracking as
+// the sync writes them) and, of `live`, those objects' counterparts and the tracked objects the
+// sync would prune or keep.
+struct ComparisonSides {
+  std::vector<kube::Object> desired;
+  std::vector<kube::Object> live;
+  std::vector<kube::ResourceKey> shared;  // desired objects tracked by another Application
+};
+ComparisonSides SidesOf(const Plan& plan, std::string_view app_id, std::vector<kube::Object> live);
 
 // Orders the sync. kInvalid for bad annotations (naming the object and annotation),
 // duplicate desired objects, a desired object tracked to another Application when
@@ -225,6 +237,9 @@ Outcome Execute(const Plan& plan, kube::Client& client, const ExecuteOptions& op
 Result<std::vector<kube::Object>> ReadLiveObjects(kube::Client& client, std::string_view app_id,
                                                   const std::vector<kube::Object>& desired,
                                                   std::string_view destination_namespace);
+
+// Every kind the server lists (preferred version of each group), from discovery.
+Result<std::vector<kube::GroupVersionKind>> ListableKinds(kube::Client& client);
 
 // One attempt of a retried operation, as operationState records it.
 struct Attempt {

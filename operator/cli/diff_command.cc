@@ -35,35 +35,17 @@ std::vector<FlagSpec> DiffFlags() {
   return flags;
 }
 
-// The two sides of the comparison: the objects a sync would apply (hooks left out, namespaces
-// and tracking as a sync writes them) and the live objects tracked to the Application or
-// standing where a desired one would go.
-struct Sides {
-  std::vector<kube::Object> desired;
-  std::vector<kube::Object> live;
-  std::vector<kube::ResourceKey> shared;
-};
-
-Result<Sides> ReadSides(kube::Client& client, const std::string& app_id, const std::string& ns,
-                        const std::vector<kube::Object>& rendered) {
+// The two sides of the comparison: the objects a sync would apply and the live objects tracked
+// to the Application or standing where a desired one would go.
+Result<sync::ComparisonSides> ReadSides(kube::Client& client, const std::string& app_id,
+                                        const std::string& ns,
+                                        const std::vector<kube::Object>& rendered) {
   Result<std::vector<kube::Object>> live = sync::ReadLiveObjects(client, app_id, rendered, ns);
   if (!live.ok()) return live.status();
   Result<sync::Plan> plan = sync::MakePlan(
       {.app_id = app_id, .destination_namespace = ns, .desired = rendered, .live = *live}, {});
   if (!plan.ok()) return plan.status();
-  Sides sides{.shared = plan->shared};
-  std::set<kube::ResourceKey> keys(plan->prune_skipped.begin(), plan->prune_skipped.end());
-  for (const sync::Task& task : plan->tasks) {
-    if (task.action != sync::Action::kApply || task.hook || task.managed_namespace) continue;
-    kube::Object object = task.object;
-    sync::StampTracking(object, app_id);
-    keys.insert(object.Key());
-    sides.desired.push_back(std::move(object));
-  }
-  for (kube::Object& object : *live) {
-    if (keys.contains(object.Key())) sides.live.push_back(std::move(object));
-  }
-  return sides;
+  return sync::SidesOf(*plan, app_id, std::move(*live));
 }
 
 Result<diff::DryRunResults> DryRuns(kube::Client& client,
@@ -80,7 +62,7 @@ Result<diff::DryRunResults> DryRuns(kube::Client& client,
 }
 
 // "Health: <worst>" and a line per object that is not Healthy.
-void PrintHealth(const Sides& sides, std::ostream& out) {
+void PrintHealth(const sync::ComparisonSides& sides, std::ostream& out) {
   std::map<kube::ResourceKey, const kube::Object*> live;
   for (const kube::Object& object : sides.live) live.emplace(object.Key(), &object);
   std::vector<std::optional<sync::health::HealthStatus>> statuses;
@@ -122,7 +104,7 @@ int RunDiff(std::span<const std::string> args, Streams streams) {
   Result<std::vector<kube::Object>> rendered =
       RenderSource(flags, flags.String("git-timeout"), streams);
   if (!rendered.ok()) return Fail(streams, rendered.status(), 2);
-  Result<Sides> sides =
+  Result<sync::ComparisonSides> sides =
       ReadSides(**client, app_id, DestinationNamespace(flags, **client), *rendered);
   if (!sides.ok()) return Fail(streams, sides.status(), 2);
   std::optional<diff::DryRunResults> dry_runs;
