@@ -183,7 +183,7 @@ bool Executor::Write(Step& step) {
                   Failure(step.object, "prune", pruned.error()));
       return false;
     }
-    run_.outcome().resources[step.result].message = kube::Describe(step.object) + ": " + *pruned;
+    run_.Decide(step.result, ResultStatus::kPruned, kube::Describe(step.object) + ": " + *pruned);
     return true;
   }
   std::string message;
@@ -197,8 +197,8 @@ bool Executor::Write(Step& step) {
     run_.Decide(step.result, ResultStatus::kSyncFailed, std::move(text));
     return false;
   }
-  run_.outcome().resources[step.result].message = kube::Describe(step.object) + ": " + message;
-  if (task.hook) run_.SetHookPhase(step.result, OperationPhase::kRunning);
+  if (task.hook) run_.outcome().resources[step.result].hook_phase = OperationPhase::kRunning;
+  run_.Decide(step.result, ResultStatus::kSynced, kube::Describe(step.object) + ": " + message);
   return true;
 }
 

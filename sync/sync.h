@@ -209,7 +209,7 @@ struct ExecuteOptions {
   // Between two looks at the objects a wave waits for.
   std::chrono::milliseconds poll_interval{200};
   health::Options health;
-  // Called with each result when it is decided (and when a hook starts running).
+  // Called with a result each time it changes: written, healthy or failed, hook finished.
   std::function<void(const ResourceResult&)> progress;
   Clock* clock = nullptr;  // nullptr: SystemClock()
 };

@@ -88,32 +88,27 @@ void PrintHealth(const sync::ComparisonSides& sides, std::ostream& out) {
 }  // namespace
 
 int RunDiff(std::span<const std::string> args, Streams streams) {
-  std::vector<FlagSpec> specs = DiffFlags();
-  Result<ParsedFlags> flags = ParseFlags(specs, args);
-  if (!flags.ok()) return Fail(streams, flags.status(), 2);
-  if (flags->Bool("help")) {
-    streams.out << "Usage: converge diff PATH --app-name NAME [flags]\n       converge diff "
-                   "--repo URL [--revision REV] [--path P] --app-name NAME [flags]\n\nRenders "
-                   "the source and prints the unified diff between the live objects (tracked "
-                   "to the Application, or where the source would create them) and the source, "
-                   "Secret values masked; then a health summary on stderr. Exit code 0 in "
-                   "sync, 1 when different, 2 on error.\n\nFlags:\n"
-                << FlagHelp(specs);
-    return 0;
-  }
-  if (Status s = ConfigureLogging(*flags); !s.ok()) return Fail(streams, s, 2);
-  std::string app_id = AppId(*flags);
-  if (app_id.empty()) return Fail(streams, Status::Invalid("--app-name is required"), 2);
-  Result<std::unique_ptr<kube::Client>> client = ConnectCluster(*flags);
+  ParsedFlags flags;
+  std::optional<int> done = StartApplicationCommand(
+      DiffFlags(), args,
+      "Usage: converge diff PATH --app-name NAME [flags]\n       converge diff --repo URL "
+      "[--revision REV] [--path P] --app-name NAME [flags]\n\nRenders the source and prints the "
+      "unified diff between the live objects (tracked to the Application, or where the source "
+      "would create them) and the source, Secret values masked; then a health summary on "
+      "stderr. Exit code 0 in sync, 1 when different, 2 on error.",
+      streams, flags);
+  if (done) return *done;
+  std::string app_id = AppId(flags);
+  Result<std::unique_ptr<kube::Client>> client = ConnectCluster(flags);
   if (!client.ok()) return Fail(streams, client.status(), 2);
   Result<std::vector<kube::Object>> rendered =
-      RenderSource(*flags, flags->String("git-timeout"), streams);
+      RenderSource(flags, flags.String("git-timeout"), streams);
   if (!rendered.ok()) return Fail(streams, rendered.status(), 2);
   Result<sync::ComparisonSides> sides =
-      ReadSides(**client, app_id, DestinationNamespace(*flags, **client), *rendered);
+      ReadSides(**client, app_id, DestinationNamespace(flags, **client), *rendered);
   if (!sides.ok()) return Fail(streams, sides.status(), 2);
   std::optional<diff::DryRunResults> dry_runs;
-  if (flags->Bool("server-side")) {
+  if (flags.Bool("server-side")) {
     Result<diff::DryRunResults> results = DryRuns(**client, sides->desired);
     if (!results.ok()) return Fail(streams, results.status(), 2);
     dry_runs = std::move(*results);
@@ -123,7 +118,7 @@ int RunDiff(std::span<const std::string> args, Streams streams) {
   Result<diff::Report> report =
       differ->CompareAll(sides->desired, sides->live, dry_runs ? &*dry_runs : nullptr);
   if (!report.ok()) return Fail(streams, report.status(), 2);
-  streams.out << diff::ReportText(*report, {.color = flags->Bool("color")});
+  streams.out << diff::ReportText(*report, {.color = flags.Bool("color")});
   PrintHealth(*sides, streams.err);
   return report->Synced() ? 0 : 1;
 }

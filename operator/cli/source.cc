@@ -179,6 +179,22 @@ Result<std::unique_ptr<kube::Client>> ConnectCluster(const ParsedFlags& flags) {
   return kube::Client::Create(std::move(*config));
 }
 
+std::optional<int> StartApplicationCommand(const std::vector<FlagSpec>& specs,
+                                           std::span<const std::string> args,
+                                           std::string_view usage, Streams streams,
+                                           ParsedFlags& flags) {
+  Result<ParsedFlags> parsed = ParseFlags(specs, args);
+  if (!parsed.ok()) return Fail(streams, parsed.status(), 2);
+  flags = std::move(*parsed);
+  if (flags.Bool("help")) {
+    streams.out << usage << "\n\nFlags:\n" << FlagHelp(specs);
+    return 0;
+  }
+  if (Status s = ConfigureLogging(flags); !s.ok()) return Fail(streams, s, 2);
+  if (AppId(flags).empty()) return Fail(streams, Status::Invalid("--app-name is required"), 2);
+  return std::nullopt;
+}
+
 std::vector<FlagSpec> ApplicationFlags() {
   return {
       {.name = "app-name",

@@ -4,6 +4,9 @@
 // connecting to the cluster.
 
 #include <memory>
+#include <optional>
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,6 +32,14 @@ std::vector<FlagSpec> ClusterFlags();
 // else ~/.kube/config; --server overrides the kubeconfig's server, and without a kubeconfig
 // the bearer token is read from $CONVERGE_TOKEN).
 Result<std::unique_ptr<kube::Client>> ConnectCluster(const ParsedFlags& flags);
+
+// The start of a command acting for one Application: parses `args`, prints `usage` and the flag
+// help for --help, configures logging, and requires --app-name. Returns the exit code when the
+// command is already done (help: 0, bad usage: 2), nullopt to go on with `flags` set.
+std::optional<int> StartApplicationCommand(const std::vector<FlagSpec>& specs,
+                                           std::span<const std::string> args,
+                                           std::string_view usage, Streams streams,
+                                           ParsedFlags& flags);
 
 // --app-name (or --app), --app-namespace, --namespace: the Application a one-shot command acts
 // for and where its namespaced objects go.

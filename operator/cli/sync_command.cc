@@ -124,29 +124,24 @@ Result<SyncRequest> ReadRequest(const ParsedFlags& flags, const kube::Client& cl
 }  // namespace
 
 int RunSync(std::span<const std::string> args, Streams streams) {
-  std::vector<FlagSpec> specs = SyncFlags();
-  Result<ParsedFlags> flags = ParseFlags(specs, args);
-  if (!flags.ok()) return Fail(streams, flags.status(), 2);
-  if (flags->Bool("help")) {
-    streams.out << "Usage: converge sync PATH --app-name NAME [flags]\n       converge sync "
-                   "--repo URL [--revision REV] [--path P] --app-name NAME [flags]\n\nRenders "
-                   "the source and syncs it to the cluster once, as the operator would: "
-                   "server-side dry run of everything, then server-side apply wave by wave "
-                   "with health waits, hooks and (with --prune) prune. Progress goes to stderr, "
-                   "the results table to stdout. Exit code 0 when the sync succeeded, 1 when it "
-                   "failed, 2 on bad usage.\n\nFlags:\n"
-                << FlagHelp(specs);
-    return 0;
-  }
-  if (Status s = ConfigureLogging(*flags); !s.ok()) return Fail(streams, s, 2);
-  if (AppId(*flags).empty()) return Fail(streams, Status::Invalid("--app-name is required"), 2);
-  Result<int> timeout = ParseCount(*flags, "timeout");
+  ParsedFlags flags;
+  std::optional<int> done = StartApplicationCommand(
+      SyncFlags(), args,
+      "Usage: converge sync PATH --app-name NAME [flags]\n       converge sync --repo URL "
+      "[--revision REV] [--path P] --app-name NAME [flags]\n\nRenders the source and syncs it "
+      "to the cluster once, as the operator would: server-side dry run of everything, then "
+      "server-side apply wave by wave with health waits, hooks and (with --prune) prune. "
+      "Progress goes to stderr, the results table to stdout. Exit code 0 when the sync "
+      "succeeded, 1 when it failed, 2 on bad usage.",
+      streams, flags);
+  if (done) return *done;
+  Result<int> timeout = ParseCount(flags, "timeout");
   if (!timeout.ok()) return Fail(streams, timeout.status(), 2);
-  Result<int> retries = ParseCount(*flags, "retry-limit");
+  Result<int> retries = ParseCount(flags, "retry-limit");
   if (!retries.ok()) return Fail(streams, retries.status(), 2);
-  Result<std::unique_ptr<kube::Client>> client = ConnectCluster(*flags);
+  Result<std::unique_ptr<kube::Client>> client = ConnectCluster(flags);
   if (!client.ok()) return Fail(streams, client.status());
-  Result<SyncRequest> request = ReadRequest(*flags, **client, streams);
+  Result<SyncRequest> request = ReadRequest(flags, **client, streams);
   if (!request.ok()) return Fail(streams, request.status());
   sync::ExecuteOptions execute{.app_id = request->app_id,
                                .sync = request->options,

@@ -540,6 +540,83 @@ TEST_F(ExecuteTest, ImmutableFieldChangesFailClearlyAndForceOrReplaceRecreate) {
   EXPECT_EQ(Get(kService, "web")->json()["spec"]["clusterIP"], "10.96.200.2");
 }
 
+TEST_F(ExecuteTest, ApplyOutOfSyncOnlySkipsWhatTheDryRunLeavesUnchanged) {
+  std::vector<kube::Object> objects = Objects(R"(
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: same}
+data: {key: one}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: changing}
+data: {key: one}
+)");
+  ASSERT_EQ(Sync("oos", objects).phase, OperationPhase::kSucceeded) << Log();
+  objects[1].mutable_json()["data"]["key"] = "two";
+  Outcome outcome = Sync("oos", objects, {.apply_out_of_sync_only = true});
+  ASSERT_EQ(outcome.phase, OperationPhase::kSucceeded) << Log();
+  EXPECT_EQ(Find(outcome, "ConfigMap", "same")->message, "ConfigMap/" + ns_ + "/same: unchanged");
+  EXPECT_EQ(Find(outcome, "ConfigMap", "changing")->message,
+            "ConfigMap/" + ns_ + "/changing: configured");
+  EXPECT_EQ(Get(kConfigMap, "changing")->json()["data"]["key"], "two");
+}
+
+TEST_F(ExecuteTest, CancellationEndsTheWaitAsTerminated) {
+  std::vector<kube::Object> desired = Objects(R"(
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: stuck
+  annotations: {converge.dev/simulate: hang}
+spec:
+  selector: {matchLabels: {app: stuck}}
+  template:
+    metadata: {labels: {app: stuck}}
+    spec: {containers: [{name: main, image: nginx}]}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: after
+  annotations: {argocd.argoproj.io/sync-wave: "1"}
+)");
+  for (kube::Object& object : desired) object.SetNamespace("default");
+  std::stop_source stop;
+  Result<Plan> plan = MakePlan({.app_id = "argocd_stuck", .desired = desired}, {});
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  // Cancelled as soon as the Deployment is written, while its wave waits for it.
+  Outcome outcome = Execute(*plan, *client_,
+                            {.app_id = "argocd_stuck",
+                             .timeout = std::chrono::seconds(0),
+                             .progress = [&](const ResourceResult&) { stop.request_stop(); }},
+                            stop.get_token());
+  EXPECT_EQ(outcome.phase, OperationPhase::kFailed);
+  EXPECT_EQ(outcome.message, "terminated");
+  EXPECT_TRUE(Find(outcome, "Deployment", "stuck")
+                  ->message.starts_with("Deployment/default/stuck: terminated waiting"))
+      << Find(outcome, "Deployment", "stuck")->message;
+  kube::ApiResult<kube::Object> after = client_->Get(kConfigMap, "default", "after");
+  EXPECT_EQ(after.reason(), kube::Reason::kNotFound);
+}
+
+TEST(ExecuteUnreachableTest, AClusterThatCannotBeReachedIsAnError) {
+  Result<std::unique_ptr<kube::Client>> client = kube::Client::Create(
+      {.server = "https://127.0.0.1:1", .insecure_skip_tls_verify = true}, {.max_retries = 0});
+  ASSERT_TRUE(client.ok()) << client.status().message();
+  Result<Plan> plan =
+      MakePlan({.app_id = "a_b",
+                .destination_namespace = "default",
+                .desired = Objects("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")},
+               {});
+  ASSERT_TRUE(plan.ok());
+  Outcome outcome = Execute(*plan, **client, {.app_id = "a_b"});
+  EXPECT_EQ(outcome.phase, OperationPhase::kError) << outcome.message;
+  ASSERT_EQ(outcome.resources.size(), 1u);
+  EXPECT_TRUE(outcome.resources[0].message.starts_with("ConfigMap/default/c: read: "))
+      << outcome.resources[0].message;
+}
+
 // Time that passes only when slept on.
 class FakeClock : public Clock {
  public:

@@ -252,6 +252,8 @@ TEST(PlanTest, RefusesToPruneEverythingUnlessAllowed) {
   Result<Plan> refused = MakePlan(input, {.prune = true});
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("allowEmpty"), std::string::npos);
+  // The namespace CreateNamespace adds is not part of the desired set.
+  EXPECT_FALSE(MakePlan(input, {.prune = true, .create_namespace = true}).ok());
   EXPECT_TRUE(MakePlan(input, {.prune = true, .allow_empty = true}).ok());
 }
 
