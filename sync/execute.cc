@@ -84,9 +84,9 @@ class Executor {
   void AddSkipped();
   bool Preflight();
   bool DryRun(Step& step);
-  bool RunWave(std::vector<Step*>& wave);
+  bool RunWave(std::vector<Step*>& wave, bool last = false);
   bool Write(Step& step);
-  bool Wait(std::vector<Step*>& wave);
+  bool Wait(std::vector<Step*>& wave, bool last_wave);
   void FinishHook(Step& step, bool succeeded);
   void RunSyncFail();
   Outcome Finish(OperationPhase phase, std::string message);
@@ -203,10 +203,14 @@ bool Executor::Write(Step& step) {
 }
 
 // Looks at every step of the wave until all are done, one failed, or the run is interrupted.
-bool Executor::Wait(std::vector<Step*>& wave) {
+// After the last wave, as in Argo CD, only hooks and prunes are awaited: the health of what was
+// applied is the Application's to report, not the sync's to wait for.
+bool Executor::Wait(std::vector<Step*>& wave, bool last_wave) {
   std::vector<Step*> pending;
   for (Step* step : wave) {
-    if (!step->task->managed_namespace) pending.push_back(step);
+    if (step->task->managed_namespace) continue;
+    if (last_wave && !step->task->hook && step->task->action == Action::kApply) continue;
+    pending.push_back(step);
   }
   std::vector<std::string> last(pending.size());
   for (;;) {
@@ -270,11 +274,11 @@ void Executor::FinishHook(Step& step, bool succeeded) {
   }
 }
 
-bool Executor::RunWave(std::vector<Step*>& wave) {
+bool Executor::RunWave(std::vector<Step*>& wave, bool last) {
   for (Step* step : wave) {
     if (!Write(*step)) return false;
   }
-  return Wait(wave);
+  return Wait(wave, last);
 }
 
 void Executor::RunSyncFail() {
@@ -345,7 +349,8 @@ Outcome Executor::Execute() {
     }
     std::vector<Step*> wave;
     for (size_t i = begin; i < end; ++i) wave.push_back(&steps_[i]);
-    if (!RunWave(wave)) {
+    bool last = end == steps_.size() || steps_[end].task->phase == Phase::kSyncFail;
+    if (!RunWave(wave, last)) {
       std::string why = run_.Interrupted();
       RunSyncFail();
       return Finish(OperationPhase::kFailed, why == "terminated"

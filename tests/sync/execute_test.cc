@@ -310,6 +310,29 @@ spec:
   EXPECT_EQ(Find(outcome, "Job", "on-failure")->hook_phase, OperationPhase::kSucceeded);
 }
 
+// Argo CD: each wave waits for health before the next, but the final wave succeeds once
+// applied; the Application, not the sync, then reports the Deployment's Degraded health.
+TEST_F(ExecuteTest, TheLastWaveSucceedsOnceAppliedWithoutWaitingForHealth) {
+  Outcome outcome = Sync("last-wave", Objects(R"(
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: config}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: never-healthy
+  annotations: {argocd.argoproj.io/sync-wave: "1", converge.dev/simulate: hang}
+spec:
+  selector: {matchLabels: {app: never-healthy}}
+  template:
+    metadata: {labels: {app: never-healthy}}
+    spec: {containers: [{name: main, image: nginx}]}
+)"));
+  EXPECT_EQ(outcome.phase, OperationPhase::kSucceeded) << Log();
+  EXPECT_EQ(Find(outcome, "Deployment", "never-healthy")->status, ResultStatus::kSynced);
+}
+
 TEST_F(ExecuteTest, DryRunFailureAbortsBeforeAnyWrite) {
   std::vector<kube::Object> good = Objects(R"(
 apiVersion: v1
