@@ -72,6 +72,12 @@ TEST_F(SyncDiffCommandTest, DiffSyncDiffDriftPrune) {
                        "jsonpath={.metadata.annotations.converge\\.dev/tracking-id}"});
   EXPECT_EQ(get.out, "converge_guestbook:apps/Deployment:web/guestbook-ui") << get.err;
 
+  // The sync ends once its last wave is applied (as Argo CD's); the rollout finishes after.
+  ASSERT_EQ(server_
+                .Kubectl({"rollout", "status", "-n", "web", "deployment/guestbook-ui",
+                          "--timeout=60s"})
+                .exit_code,
+            0);
   diff = Converge("diff", {});
   EXPECT_EQ(diff.exit_code, 0) << diff.out << diff.err;
   EXPECT_EQ(diff.out, "");
