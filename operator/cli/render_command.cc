@@ -7,6 +7,7 @@
 #include "operator/cli/commands.h"
 #include "sources/directory/directory.h"
 #include "sources/git/git.h"
+#include "sources/kustomize/kustomize.h"
 #include "sources/tree/tree.h"
 
 namespace converge::cli {
@@ -135,6 +136,21 @@ Result<std::unique_ptr<sources::tree::FileTree>> OpenRepository(const ParsedFlag
   return std::unique_ptr<sources::tree::FileTree>(std::move(*tree));
 }
 
+// Bases may lie above the kustomization (../base), so the tree is the whole file system and
+// messages name absolute paths, as kustomize's do.
+int RenderKustomization(const std::string& path, const std::string& output, Streams streams) {
+  std::error_code error;
+  std::filesystem::path absolute = std::filesystem::weakly_canonical(path, error);
+  if (error) return Fail(streams, Status::Invalid(path + ": " + error.message()));
+  Result<std::unique_ptr<sources::tree::FileTree>> root = sources::tree::OpenDirectory("/");
+  if (!root.ok()) return Fail(streams, root.status());
+  Result<std::vector<kube::Object>> objects =
+      sources::kustomize::Build(**root, absolute.relative_path().string(), {.display_root = "/"});
+  if (!objects.ok()) return Fail(streams, objects.status());
+  streams.out << (output == "json" ? EncodeAsList(*objects) : sources::kustomize::Print(*objects));
+  return 0;
+}
+
 }  // namespace
 
 int RunRender(std::span<const std::string> args, Streams streams) {
@@ -170,6 +186,9 @@ int RunRender(std::span<const std::string> args, Streams streams) {
     Result<std::string> detected = DetectSourceType(**tree);
     if (!detected.ok()) return Fail(streams, detected.status());
     type = *detected;
+  }
+  if (type == "kustomize" && !from_git) {
+    return RenderKustomization(flags->positional()[0], output, streams);
   }
   if (type != "directory") {
     return Fail(streams, Status::Invalid(path + " is a " + type +
