@@ -346,6 +346,10 @@ class ChunkDecoder {
     if (!resolved.ok()) return resolved.status();
     Result<json> value = ScalarToJson(*resolved, text);
     if (!value.ok()) return Error(event.raw.start_mark, value.status().message());
+    // goyaml.v3 decodes timestamps to time.Time, which JSON prints in RFC 3339.
+    if (options_.yaml_1_2 && resolved->kind == yaml::ScalarKind::kTimestamp && text.size() == 10) {
+      return json(std::string(text) + "T00:00:00Z");
+    }
     return value;
   }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 
+#include "base/strings.h"
 #include "sources/kustomize/internal.h"
 #include "sources/kustomize/kustomize.h"
 
@@ -147,6 +148,53 @@ std::string_view JsonType(const json& value) {
   }
 }
 
+Status NotAString(const json& value, const std::string& go_field) {
+  return Status::Invalid("invalid Kustomization: json: cannot unmarshal " +
+                         std::string(JsonType(value)) + " into Go struct field " + go_field +
+                         " of type string");
+}
+
+// The values of a map[string]string field, which Go refuses to read from anything else.
+Status CheckStringMap(const json& map, const std::string& go_field) {
+  if (!map.is_object()) return Status();
+  for (const json& value : map) {
+    if (!value.is_string() && !value.is_null()) return NotAString(value, go_field);
+  }
+  return Status();
+}
+
+Status CheckNestedStrings(const json& k) {
+  for (const json& image : k.value("images", json::array())) {
+    for (const char* field : {"name", "newName", "newTag", "digest"}) {
+      if (image.is_object() && image.contains(field) && !image[field].is_string()) {
+        return NotAString(image[field], std::string("Image.images.") + field);
+      }
+    }
+  }
+  for (const char* generator : {"configMapGenerator", "secretGenerator"}) {
+    for (const json& args : k.value(generator, json::array())) {
+      json options = args.is_object() ? args.value("options", json::object()) : json::object();
+      for (const char* field : {"labels", "annotations"}) {
+        std::string go_field =
+            std::string("GeneratorOptions.") + generator + ".GeneratorArgs.options." + field;
+        if (Status s = CheckStringMap(options.value(field, json()), go_field); !s.ok()) return s;
+      }
+    }
+  }
+  json global = k.value("generatorOptions", json::object());
+  for (const char* field : {"labels", "annotations"}) {
+    std::string go_field = std::string("GeneratorOptions.generatorOptions.") + field;
+    if (Status s = CheckStringMap(global.value(field, json()), go_field); !s.ok()) return s;
+  }
+  for (const json& label : k.value("labels", json::array())) {
+    if (!label.is_object()) continue;
+    if (Status s = CheckStringMap(label.value("pairs", json()), "Label.labels.pairs"); !s.ok()) {
+      return s;
+    }
+  }
+  return Status();
+}
+
 // The checks Go's JSON decoder makes on the Kustomization struct that users run into.
 Status CheckTypes(const json& k) {
   for (auto it = k.begin(); it != k.end(); ++it) {
@@ -173,6 +221,7 @@ Status CheckTypes(const json& k) {
                              field + " of type []");
     }
   }
+  if (Status s = CheckNestedStrings(k); !s.ok()) return s;
   auto patches = k.find("patches");
   if (patches != k.end() && patches->is_array()) {
     for (const json& patch : *patches) {
@@ -184,6 +233,56 @@ Status CheckTypes(const json& k) {
     }
   }
   return Status();
+}
+
+// Go's %v of a map[string]string: "map[a:b c:d]".
+std::string GoMap(const json& map) {
+  std::string out = "map[";
+  if (map.is_object()) {
+    bool first = true;
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      out += (first ? "" : " ") + it.key() + ":" +
+             (it->is_string() ? it->get<std::string>() : it->dump());
+      first = false;
+    }
+  }
+  return out + "]";
+}
+
+// How kyaml prints the type and object metadata of an object in messages.
+std::string GoMetaString(const json& object) {
+  json metadata = object.value("metadata", json::object());
+  return "{{" + StringOf(object, "apiVersion") + " " + StringOf(object, "kind") + "} {{" +
+         StringOf(metadata, "name") + " " + StringOf(metadata, "namespace") + "} " +
+         GoMap(metadata.value("labels", json())) + " " +
+         GoMap(metadata.value("annotations", json())) + "}}";
+}
+
+// Go's %q of a string.
+std::string GoQuote(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out + "\"";
 }
 
 class Builder {
@@ -228,29 +327,40 @@ class Builder {
     return k;
   }
 
-  Result<ResMap> BuildDir(const std::string& dir, bool as_component) {
+  Status CheckCycle(const std::string& dir) const {
     for (const std::string& visited : visiting_) {
       if (IsUnder(visited, dir)) {
         return Status::Invalid("cycle detected: candidate root '" + Abs(dir) +
                                "' contains visited root '" + Abs(visited) + "'");
       }
     }
+    return Status();
+  }
+
+  // The kustomization of a base directory, refusing components.
+  Result<json> LoadBase(const std::string& dir) {
     Result<json> k = LoadKustomization(dir);
-    if (!k.ok()) return k.status();
-    std::string kind = k->value("kind", "Kustomization");
-    if (as_component && kind != "Component") {
-      return Status::Invalid("expected kind 'Component' for path '" + Abs(dir) + "' but got '" +
-                             kind + "'");
-    }
-    if (!as_component && kind == "Component") {
+    if (!k.ok()) return k;
+    if (k->value("kind", "Kustomization") == "Component") {
       return Status::Invalid("expected kind != 'Component' for path '" + Abs(dir) + "'");
     }
+    return k;
+  }
+
+  Result<ResMap> AccumulateDir(const std::string& dir, const json& k) {
     visiting_.push_back(dir);
     ResMap resources;
-    Status status = Accumulate(dir, *k, resources);
+    Status status = Accumulate(dir, k, resources);
     visiting_.pop_back();
     if (!status.ok()) return status;
     return resources;
+  }
+
+  // The top-level kustomization.
+  Result<ResMap> BuildRoot(const std::string& dir) {
+    Result<json> k = LoadBase(dir);
+    if (!k.ok()) return k.status();
+    return AccumulateDir(dir, *k);
   }
 
   Result<std::string> ReadRestricted(const std::string& dir, std::string_view rel) {
@@ -290,7 +400,7 @@ class Builder {
     for (json& item : items) objects.push_back(std::move(item));
     for (json& object : objects) {
       if (StringAt(object, {"metadata", "name"}).empty()) {
-        return Status::Invalid("missing metadata.name in object " + kube::EncodeJson(object));
+        return Status::Invalid("missing metadata.name in object " + GoMetaString(object));
       }
       if (StringOf(object, "kind").empty()) {
         return Status::Invalid("missing kind in object " + kube::EncodeJson(object));
@@ -325,20 +435,22 @@ class Builder {
     if (!path.ok()) return path.status().Wrap("accumulating resources");
     Result<tree::EntryType> type = tree_.Stat(*path);
     if (type.ok() && *type == tree::EntryType::kDirectory) {
-      Result<ResMap> base = BuildDir(*path, false);
+      std::string context =
+          "accumulating resources: accumulation err='accumulating resources from '" + entry +
+          "': '" + Abs(*path) + "' must resolve to a file'";
+      if (Status s = CheckCycle(*path); !s.ok()) return s.Wrap(context);
+      Result<json> k = LoadBase(*path);
+      if (!k.ok()) {
+        return k.status().Wrap(context + ": couldn't make target for path '" + Abs(*path) + "'");
+      }
+      Result<ResMap> base = AccumulateDir(*path, *k);
       if (!base.ok()) {
-        if (base.status().message().starts_with("unable to find one of")) {
-          return Status::Invalid(
-              "accumulating resources: accumulation err='accumulating "
-              "resources from '" +
-              entry + "': couldn't make target for path '" + Abs(*path) +
-              "': " + base.status().message());
-        }
-        return base.status().Wrap("accumulating resources from '" + entry + "'");
+        return base.status().Wrap(context + ": recursed accumulation of path '" + Abs(*path) + "'");
       }
       for (Resource& resource : *base) {
-        if (Status s = Append(out, std::move(resource)); !s.ok())
-          return s.Wrap("accumulating resources");
+        if (Status s = Append(out, std::move(resource)); !s.ok()) {
+          return s.Wrap(context + ": recursed merging from path '" + Abs(*path) + "'");
+        }
       }
       return Status();
     }
@@ -353,7 +465,13 @@ class Builder {
                      : "not a valid directory: " + message));
     }
     Status status = LoadResourceFile(*path, *text, out);
-    if (!status.ok()) return status.Wrap("accumulating resources");
+    if (!status.ok()) {
+      return Status::Invalid(
+          "accumulating resources: accumulation err='accumulating resources "
+          "from '" +
+          entry + "': " + status.message() + "': must build at directory: '" + Abs(*path) +
+          "': file is not directory");
+    }
     return status;
   }
 
@@ -371,18 +489,13 @@ class Builder {
     for (const std::string& component : StringList(k, "components")) {
       Result<std::string> path = ResolvePath(dir, component, options_.display_root);
       if (!path.ok()) return path.status();
-      for (const std::string& visited : visiting_) {
-        if (IsUnder(visited, *path)) {
-          return Status::Invalid("cycle detected: candidate root '" + Abs(*path) +
-                                 "' contains visited root '" + Abs(visited) + "'");
-        }
-      }
+      if (Status s = CheckCycle(*path); !s.ok()) return s.Wrap("accumulating components");
       Result<json> ck = LoadKustomization(*path);
       if (!ck.ok()) return ck.status().Wrap("accumulating components");
       if (ck->value("kind", "Kustomization") != "Component") {
-        return Status::Invalid("accumulating components: expected kind 'Component' for path '" +
-                               Abs(*path) + "' but got '" + ck->value("kind", "Kustomization") +
-                               "'");
+        return Status::Invalid(
+            "accumulating components: accumulateDirectory: \"expected kind 'Component' for path '" +
+            Abs(*path) + "' but got '" + ck->value("kind", "Kustomization") + "'\"");
       }
       visiting_.push_back(*path);
       Status status = Accumulate(*path, *ck, acc);
@@ -404,7 +517,9 @@ class Builder {
                                          : GenerateConfigMap(args, global, read);
         if (!generated.ok()) return generated.status();
         std::string behavior = args.value("behavior", "create");
-        if (Status s = AbsorbGenerated(acc, std::move(*generated), behavior); !s.ok()) return s;
+        if (Status s = AbsorbGenerated(acc, std::move(*generated), behavior); !s.ok()) {
+          return s.Wrap("merging from generator");
+        }
       }
     }
     if (k.contains("helmCharts") || k.contains("helmChartInflationGenerator")) {
@@ -421,7 +536,10 @@ class Builder {
 
   Status ApplyPatch(const std::string& dir, const json& entry, ResMap& acc) {
     Result<std::string> text = PatchText(dir, entry);
-    if (!text.ok()) return text.status();
+    if (!text.ok()) {
+      return text.status().Wrap("trouble configuring builtin PatchTransformer with config: `\n" +
+                                kube::EncodeYaml(entry) + "`");
+    }
     Result<std::vector<kube::Document>> docs =
         kube::DecodeStream(*text, "patch", kube::DecodeOptions{.yaml_1_2 = true});
     if (!docs.ok()) return docs.status().Wrap("unable to parse SM or JSON patch");
@@ -433,7 +551,10 @@ class Builder {
     bool json_patch = values.size() == 1 && values.front().is_array();
     auto target = entry.find("target");
     if (json_patch) {
-      if (target == entry.end()) return Status::Invalid("must specify a target for JSON patch");
+      if (target == entry.end()) {
+        return Status::Invalid(
+            "must specify a target for JSON patch [patch: " + GoQuote(TrimRight(*text)) + "]");
+      }
       Result<std::vector<kube::Document>> ops = kube::DecodeStream(*text, "patch");
       if (!ops.ok()) return ops.status();
       Result<Selector> selector = ParseSelector(*target);
@@ -523,7 +644,9 @@ class Builder {
       if (hit) matches.push_back(&resource);
     }
     if (matches.empty()) {
-      return Status::Invalid("no resource matches strategic merge patch \"" + id.ToString() + "\"");
+      return Status::Invalid("no resource matches strategic merge patch \"" + id.ToString() +
+                             "\": no matches for Id " + id.ToString() +
+                             "; failed to find unique target for patch " + id.ToString());
     }
     if (matches.size() > 1) {
       return Status::Invalid("multiple resources match strategic merge patch \"" + id.ToString() +
@@ -695,7 +818,7 @@ Result<std::vector<kube::Object>> Build(const tree::FileTree& tree, std::string_
   Builder builder(tree, options);
   Result<json> k = builder.LoadKustomization(std::string(dir));
   if (!k.ok()) return k.status();
-  Result<ResMap> resources = builder.BuildDir(std::string(dir), false);
+  Result<ResMap> resources = builder.BuildRoot(std::string(dir));
   if (!resources.ok()) return resources.status();
   AddHashSuffixes(*resources);
   if (Status s = FixNameReferences(*resources); !s.ok()) return s;

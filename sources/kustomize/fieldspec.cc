@@ -80,12 +80,15 @@ bool GvkMatches(const FieldSpec& spec, const ResId& id) {
          (spec.kind.empty() || spec.kind == id.kind);
 }
 
+std::string FieldSpecError(const FieldSpec& spec, const ResId& id, const Status& status) {
+  return "considering field '" + spec.path + "' of object " + id.ToString() + ": " +
+         status.message();
+}
+
 Status VisitFieldSpec(json& object, const FieldSpec& spec,
                       const std::function<Status(json&)>& apply) {
   std::vector<std::string> steps = SplitSpecPath(spec.path);
-  Status status = Visit(object, steps, spec.create, apply);
-  if (!status.ok()) return status.Wrap("considering field '" + spec.path + "'");
-  return status;
+  return Visit(object, steps, spec.create, apply);
 }
 
 const std::vector<FieldSpec>& TemplateLabelSpecs() {
@@ -159,9 +162,9 @@ const std::vector<FieldSpec>& ImageSpecs() {
 const std::vector<FieldSpec>& ReplicaSpecs() {
   static const std::vector<FieldSpec> kSpecs = {
       Spec("", "", "Deployment", "spec/replicas", true),
-      Spec("", "", "ReplicationController", "spec/replicas", true),
-      Spec("", "", "ReplicaSet", "spec/replicas", true),
       Spec("", "", "StatefulSet", "spec/replicas", true),
+      Spec("", "", "ReplicaSet", "spec/replicas", true),
+      Spec("", "", "ReplicationController", "spec/replicas", true),
   };
   return kSpecs;
 }

@@ -76,13 +76,21 @@ std::string Basename(std::string_view path) {
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
+// Go's %v of a []string: "[a b]".
+std::string GoList(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i > 0 ? " " : "") + items[i];
+  return out + "]";
+}
+
 Result<std::vector<KeyValue>> CollectPairs(const json& args, const ReadFile& read) {
   std::vector<KeyValue> pairs;
   std::vector<std::string> envs = StringsOf(args, "envs");
   if (std::string env = StringOf(args, "env"); !env.empty()) envs.push_back(env);
   for (const std::string& env : envs) {
     Result<std::string> text = read(env);
-    if (!text.ok()) return text.status();
+    if (!text.ok())
+      return text.status().Wrap("loading KV pairs: env source files: " + GoList(envs));
     for (KeyValue& pair : ParseEnvFile(*text)) pairs.push_back(std::move(pair));
   }
   for (const std::string& literal : StringsOf(args, "literals")) {
@@ -95,7 +103,10 @@ Result<std::vector<KeyValue>> CollectPairs(const json& args, const ReadFile& rea
     std::string path = file.find('=') == std::string::npos ? file : spec.value;
     std::string key = file.find('=') == std::string::npos ? Basename(file) : spec.key;
     Result<std::string> text = read(path);
-    if (!text.ok()) return text.status();
+    if (!text.ok()) {
+      return text.status().Wrap("loading KV pairs: file sources: " +
+                                GoList(StringsOf(args, "files")));
+    }
     pairs.push_back({key, std::move(*text)});
   }
   return pairs;
@@ -136,8 +147,8 @@ Result<Resource> Generate(const json& args, const json& global_options, const Re
   json binary = json::object();
   for (const KeyValue& pair : *pairs) {
     if (data.contains(pair.key) || binary.contains(pair.key)) {
-      return Status::Invalid(std::string(what) + " " + name + " illegally repeats the key '" +
-                             pair.key + "'");
+      return Status::Invalid(std::string(what) + " " + name + " illegally repeats the key `" +
+                             pair.key + "`");
     }
     if (secret) {
       data[pair.key] = EncodeSecretValue(pair.value);

@@ -69,6 +69,8 @@ bool GvkMatches(const FieldSpec& spec, const ResId& id);
 // null when spec.create). Fails on a scalar in the middle of the path.
 Status VisitFieldSpec(json& object, const FieldSpec& spec,
                       const std::function<Status(json&)>& apply);
+// "considering field 'spec/x' of object Kind.v1.group/name.ns: problem".
+std::string FieldSpecError(const FieldSpec& spec, const ResId& id, const Status& status);
 // Splits a field spec path at '/' ("\/" escapes a slash), dropping "[]" suffixes.
 std::vector<std::string> SplitSpecPath(std::string_view path);
 

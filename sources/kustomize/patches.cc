@@ -1,5 +1,7 @@
 // Patches: target selectors, kyaml's strategic merge (merge2 over the built-in schema's merge
 // keys) and JSON 6902.
+#include <algorithm>
+#include <optional>
 #include <regex>
 
 #include "sources/kustomize/internal.h"
@@ -129,6 +131,155 @@ class Merger {
   bool builtin_;
 };
 
+// RFC 6901: "/a/b~1c" -> {"a", "b/c"}.
+std::vector<std::string> PointerTokens(const std::string& pointer) {
+  std::vector<std::string> tokens;
+  size_t start = 1;
+  while (start <= pointer.size() && !pointer.empty()) {
+    size_t slash = pointer.find('/', start);
+    if (slash == std::string::npos) slash = pointer.size();
+    std::string token = pointer.substr(start, slash - start);
+    for (size_t at = token.find("~1"); at != std::string::npos; at = token.find("~1", at + 1)) {
+      token.replace(at, 2, "/");
+    }
+    for (size_t at = token.find("~0"); at != std::string::npos; at = token.find("~0", at + 1)) {
+      token.replace(at, 2, "~");
+    }
+    tokens.push_back(std::move(token));
+    start = slash + 1;
+  }
+  return tokens;
+}
+
+std::optional<size_t> ArrayIndex(const std::string& token) {
+  if (token.empty() || token.size() > 9 ||
+      !std::all_of(token.begin(), token.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return static_cast<size_t>(std::stoul(token));
+}
+
+// The container holding the last token of `tokens`, or nullptr.
+json* Parent(json& root, const std::vector<std::string>& tokens) {
+  json* node = &root;
+  for (size_t i = 0; i + 1 < tokens.size(); ++i) {
+    if (node->is_object()) {
+      auto it = node->find(tokens[i]);
+      if (it == node->end()) return nullptr;
+      node = &*it;
+    } else if (node->is_array()) {
+      std::optional<size_t> index = ArrayIndex(tokens[i]);
+      if (!index || *index >= node->size()) return nullptr;
+      node = &(*node)[*index];
+    } else {
+      return nullptr;
+    }
+  }
+  return node;
+}
+
+json* Find(json& root, const std::vector<std::string>& tokens) {
+  if (tokens.empty()) return &root;
+  json* parent = Parent(root, tokens);
+  if (parent == nullptr) return nullptr;
+  if (parent->is_object()) {
+    auto it = parent->find(tokens.back());
+    return it == parent->end() ? nullptr : &*it;
+  }
+  if (parent->is_array()) {
+    std::optional<size_t> index = ArrayIndex(tokens.back());
+    return index && *index < parent->size() ? &(*parent)[*index] : nullptr;
+  }
+  return nullptr;
+}
+
+Status Add(json& root, const std::string& path, json value) {
+  std::vector<std::string> tokens = PointerTokens(path);
+  if (tokens.empty()) {
+    root = std::move(value);
+    return Status();
+  }
+  json* parent = Parent(root, tokens);
+  std::string missing =
+      "add operation does not apply: doc is missing path: \"" + path + "\": missing value";
+  if (parent == nullptr) return Status::Invalid(missing);
+  if (parent->is_object()) {
+    (*parent)[tokens.back()] = std::move(value);
+    return Status();
+  }
+  if (!parent->is_array()) return Status::Invalid(missing);
+  if (tokens.back() == "-") {
+    parent->push_back(std::move(value));
+    return Status();
+  }
+  std::optional<size_t> index = ArrayIndex(tokens.back());
+  if (!index || *index > parent->size()) {
+    return Status::Invalid("Unable to access invalid index: " + tokens.back() +
+                           ": invalid index referenced");
+  }
+  parent->insert(parent->begin() + static_cast<long>(*index), std::move(value));
+  return Status();
+}
+
+Result<json> Remove(json& root, const std::string& path, const char* op) {
+  std::vector<std::string> tokens = PointerTokens(path);
+  json* parent = tokens.empty() ? nullptr : Parent(root, tokens);
+  std::string missing = std::string(op) + " operation does not apply: doc is missing path: \"" +
+                        path + "\": missing value";
+  if (parent == nullptr) return Status::Invalid(missing);
+  if (parent->is_object()) {
+    auto it = parent->find(tokens.back());
+    if (it == parent->end()) return Status::Invalid(missing);
+    json removed = std::move(*it);
+    parent->erase(it);
+    return removed;
+  }
+  std::optional<size_t> index = ArrayIndex(tokens.back());
+  if (!parent->is_array() || !index || *index >= parent->size()) return Status::Invalid(missing);
+  json removed = std::move((*parent)[*index]);
+  parent->erase(parent->begin() + static_cast<long>(*index));
+  return removed;
+}
+
+Status ApplyOperation(json& object, const json& operation) {
+  std::string op = StringOf(operation, "op");
+  std::string path = StringOf(operation, "path");
+  std::string from = StringOf(operation, "from");
+  json value = operation.value("value", json());
+  if (op == "add") return Add(object, path, std::move(value));
+  if (op == "remove") return Remove(object, path, "remove").status();
+  if (op == "replace") {
+    json* target = Find(object, PointerTokens(path));
+    if (target == nullptr) {
+      return Status::Invalid("replace operation does not apply: doc is missing key: " + path +
+                             ": missing value");
+    }
+    *target = std::move(value);
+    return Status();
+  }
+  if (op == "move") {
+    Result<json> moved = Remove(object, from, "move");
+    if (!moved.ok()) return moved.status();
+    return Add(object, path, std::move(*moved));
+  }
+  if (op == "copy") {
+    json* source = Find(object, PointerTokens(from));
+    if (source == nullptr) {
+      return Status::Invalid("copy operation does not apply: doc is missing from path: \"" + from +
+                             "\": missing value");
+    }
+    return Add(object, path, *source);
+  }
+  if (op == "test") {
+    json* target = Find(object, PointerTokens(path));
+    if (target == nullptr || *target != value) {
+      return Status::Invalid("testing value " + path + " failed: test failed");
+    }
+    return Status();
+  }
+  return Status::Invalid("Unexpected kind: " + op);
+}
+
 }  // namespace
 
 Result<Selector> ParseSelector(const json& target) {
@@ -172,10 +323,9 @@ Result<json> MergePatch(const json& target, const json& patch, const ResId& id) 
 }
 
 Status ApplyJsonPatch(json& object, const json& operations) {
-  try {
-    object = object.patch(operations);
-  } catch (const nlohmann::json::exception& error) {
-    return Status::Invalid(std::string("json patch: ") + error.what());
+  if (!operations.is_array()) return Status::Invalid("a JSON patch must be a list of operations");
+  for (const json& operation : operations) {
+    if (Status s = ApplyOperation(object, operation); !s.ok()) return s;
   }
   return Status();
 }

@@ -64,7 +64,12 @@ Status Walk(json& node, std::span<const std::string> steps, bool create, bool ta
   if (step.starts_with('[') && step.ends_with(']')) {
     std::string inner = step.substr(1, step.size() - 2);
     size_t eq = inner.find('=');
-    if (eq == std::string::npos || !node.is_array()) return Status();
+    if (eq == std::string::npos) {
+      std::vector<std::string> rest(steps.begin() + 1, steps.end());
+      rest.insert(rest.begin(), inner);
+      return Walk(node, rest, create, target, apply, found);
+    }
+    if (!node.is_array()) return Status();
     std::string key = inner.substr(0, eq);
     std::string value = inner.substr(eq + 1);
     bool any = false;
@@ -157,6 +162,17 @@ Result<bool> SelectorMatches(const json& selector, const Resource& resource, boo
          annotations->Matches(resource.object.Annotations());
 }
 
+// A selector as kustomize prints it: "ConfigMap.[noVer].[noGrp]/name.[noNs]".
+std::string SelectorString(const json& selector) {
+  auto part = [&](const char* key, const char* none) {
+    std::string value = StringOf(selector, key);
+    return value.empty() ? std::string(none) : value;
+  };
+  return part("kind", "[noKind]") + "." + part("version", "[noVer]") + "." +
+         part("group", "[noGrp]") + "/" + part("name", "[noName]") + "." +
+         part("namespace", "[noNs]");
+}
+
 Result<json> SourceValue(ResMap& resources, const json& replacement) {
   if (replacement.contains("sourceValue")) return replacement["sourceValue"];
   json source = replacement.value("source", json::object());
@@ -166,7 +182,7 @@ Result<json> SourceValue(ResMap& resources, const json& replacement) {
     if (!hit.ok()) return hit.status();
     if (*hit) hits.push_back(&resource);
   }
-  std::string described = kube::EncodeJson(source);
+  std::string described = SelectorString(source);
   if (hits.size() > 1) return Status::Invalid("multiple matches for selector " + described);
   if (hits.empty()) return Status::Invalid("nothing selected by " + described);
   std::string path = source.value("fieldPath", "metadata.name");

@@ -172,7 +172,7 @@ Status AddMapEntries(ResMap& resources, const json& entries, const std::vector<F
     for (const FieldSpec& spec : specs) {
       if (!GvkMatches(spec, id)) continue;
       if (Status s = VisitFieldSpec(resource.object.mutable_json(), spec, apply); !s.ok()) {
-        return s.Wrap(kube::Describe(resource.object));
+        return Status::Invalid(FieldSpecError(spec, id, s));
       }
     }
   }
@@ -193,7 +193,7 @@ Status TransformImages(ResMap& resources, const json& images) {
           UpdateImage(leaf, rule);
           return Status();
         });
-        if (!status.ok()) return status.Wrap(kube::Describe(resource.object));
+        if (!status.ok()) return Status::Invalid(FieldSpecError(spec, resource.Id(), status));
       }
     }
   }
@@ -221,7 +221,7 @@ Status TransformReplicas(ResMap& resources, const json& replicas) {
     if (!found) {
       std::string gvks;
       for (const FieldSpec& spec : ReplicaSpecs()) {
-        gvks += (gvks.empty() ? "" : " ") + std::string("~G_~V_") + spec.kind;
+        gvks += (gvks.empty() ? "" : " ") + spec.kind + ".[noVer].[noGrp]";
       }
       return Status::Invalid("resource with name " + name +
                              " does not match a config with the following GVK [" + gvks + "]");

@@ -74,11 +74,21 @@ TEST(RenderCommandTest, UsageErrorsExitTwo) {
   EXPECT_NE(help.out.find("--recurse"), std::string::npos);
 }
 
+TEST(RenderCommandTest, KustomizationsAreBuiltAsKubectlKustomizeDoes) {
+  std::string dir = (testing::CorpusDir() / "gitops/podinfo/deploy/overlays/production").string();
+  testing::ProcessResult run = Converge({"render", dir});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  testing::ProcessResult kubectl =
+      testing::Run({(testing::OracleDir() / "kubectl").string(), "kustomize", dir});
+  ASSERT_EQ(kubectl.exit_code, 0) << kubectl.err;
+  EXPECT_EQ(run.out, kubectl.out);
+}
+
 TEST(RenderCommandTest, KustomizeAndHelmSourcesAreNotMistakenForPlainDirectories) {
   testing::ProcessResult run =
-      Converge({"render", (testing::CorpusDir() / "kustomize/helloWorld").string()});
+      Converge({"render", (testing::CorpusDir() / "gitops/podinfo/charts/podinfo").string()});
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_NE(run.err.find("kustomize"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("helm"), std::string::npos) << run.err;
   testing::ProcessResult forced =
       Converge({"render", (testing::CorpusDir() / "kustomize/helloWorld").string(), "--source-type",
                 "directory", "--exclude", "kustomization.yaml"});
