@@ -139,7 +139,8 @@ struct Document {
 struct DecodeOptions {
   // Read plain scalars as goyaml.v3 does (kustomize's resources): only true/false spellings are
   // booleans, so yes/no/on/off/y/n stay strings, and dates become RFC 3339 timestamps
-  // ("2001-12-14T00:00:00Z"). Default false: YAML 1.1, as kubectl.
+  // ("2001-12-14T00:00:00Z"); a stream starting with '{' is YAML too (flow style), not JSON.
+  // Default false: YAML 1.1, as kubectl.
   bool yaml_1_2 = false;
 };
 

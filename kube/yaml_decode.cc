@@ -346,6 +346,10 @@ class ChunkDecoder {
     if (!resolved.ok()) return resolved.status();
     Result<json> value = ScalarToJson(*resolved, text);
     if (!value.ok()) return Error(event.raw.start_mark, value.status().message());
+    // goyaml.v3 keeps integers above INT64_MAX exact.
+    if (options_.yaml_1_2 && resolved->kind == yaml::ScalarKind::kUint) {
+      return json(resolved->unsigned_integer);
+    }
     // goyaml.v3 decodes timestamps to time.Time, which JSON prints in RFC 3339.
     if (options_.yaml_1_2 && resolved->kind == yaml::ScalarKind::kTimestamp && text.size() == 10) {
       return json(std::string(text) + "T00:00:00Z");
@@ -453,7 +457,7 @@ class ChunkDecoder {
 Result<std::vector<Document>> DecodeStream(std::string_view text, std::string_view source,
                                            DecodeOptions options) {
   size_t first = text.find_first_not_of(" \t\r\n");
-  if (first != std::string_view::npos && text[first] == '{') {
+  if (first != std::string_view::npos && text[first] == '{' && !options.yaml_1_2) {
     return DecodeJsonStream(text, source);
   }
   Result<std::vector<Chunk>> chunks = SplitDocuments(text, source);

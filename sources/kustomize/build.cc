@@ -99,8 +99,9 @@ bool IsUnder(std::string_view path, std::string_view dir) {
 
 bool IsRemote(std::string_view entry) {
   std::string lower;
-  for (char c : entry)
+  for (char c : entry) {
     lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
   if (lower.starts_with("git::")) lower = lower.substr(5);
   for (const char* prefix :
        {"https://", "http://", "ssh://", "file://", "github.com/", "github.com:"}) {
@@ -213,12 +214,17 @@ Status CheckTypes(const json& k) {
       }
     }
   }
-  for (const char* field : {"patches", "resources", "components", "bases", "images", "replicas"}) {
+  for (auto [field, type] : {std::pair{"patches", "[]types.Patch"},
+                             {"resources", "[]string"},
+                             {"components", "[]string"},
+                             {"bases", "[]string"},
+                             {"images", "[]types.Image"},
+                             {"replicas", "[]types.Replica"}}) {
     auto it = k.find(field);
     if (it != k.end() && !it->is_null() && !it->is_array()) {
       return Status::Invalid("invalid Kustomization: json: cannot unmarshal " +
                              std::string(JsonType(*it)) + " into Go struct field Kustomization." +
-                             field + " of type []");
+                             field + " of type " + type);
     }
   }
   if (Status s = CheckNestedStrings(k); !s.ok()) return s;
@@ -307,16 +313,20 @@ class Builder {
           "directory '" +
           Abs(dir) + "'");
     }
-    if (found.size() > 1)
+    if (found.size() > 1) {
       return Status::Invalid("Found multiple kustomization files under: " + Abs(dir));
+    }
     std::string file = tree::Join(dir, found.front());
     Result<std::string> text = tree_.Read(file);
     if (!text.ok()) return text.status();
     Result<std::vector<kube::Document>> docs = kube::DecodeStream(*text, Abs(file));
     if (!docs.ok()) return docs.status();
     json k = docs->empty() || docs->front().value.is_null() ? json::object() : docs->front().value;
-    if (!k.is_object())
-      return Status::Invalid("invalid Kustomization: " + Abs(file) + " is not a map");
+    if (!k.is_object()) {
+      return Status::Invalid("invalid Kustomization: json: cannot unmarshal " +
+                             std::string(JsonType(k)) +
+                             " into Go value of type types.Kustomization");
+    }
     if (Status s = CheckTypes(k); !s.ok()) return s;
     bool only_meta =
         std::all_of(k.begin(), k.end(), [](const json&) { return true; }) &&
@@ -328,7 +338,8 @@ class Builder {
   }
 
   Status CheckCycle(const std::string& dir) const {
-    for (const std::string& visited : visiting_) {
+    for (auto it = visiting_.rbegin(); it != visiting_.rend(); ++it) {
+      const std::string& visited = *it;
       if (IsUnder(visited, dir)) {
         return Status::Invalid("cycle detected: candidate root '" + Abs(dir) +
                                "' contains visited root '" + Abs(visited) + "'");
@@ -403,7 +414,7 @@ class Builder {
         return Status::Invalid("missing metadata.name in object " + GoMetaString(object));
       }
       if (StringOf(object, "kind").empty()) {
-        return Status::Invalid("missing kind in object " + kube::EncodeJson(object));
+        return Status::Invalid("missing kind in object " + GoMetaString(object));
       }
       Resource resource{.object = kube::Object(std::move(object))};
       if (Status s = Append(out, std::move(resource)); !s.ok()) return s;
@@ -489,7 +500,9 @@ class Builder {
     for (const std::string& component : StringList(k, "components")) {
       Result<std::string> path = ResolvePath(dir, component, options_.display_root);
       if (!path.ok()) return path.status();
-      if (Status s = CheckCycle(*path); !s.ok()) return s.Wrap("accumulating components");
+      if (Status s = CheckCycle(*path); !s.ok()) {
+        return Status::Invalid("accumulating components: loader.New " + GoQuote(s.message()));
+      }
       Result<json> ck = LoadKustomization(*path);
       if (!ck.ok()) return ck.status().Wrap("accumulating components");
       if (ck->value("kind", "Kustomization") != "Component") {
@@ -500,7 +513,11 @@ class Builder {
       visiting_.push_back(*path);
       Status status = Accumulate(*path, *ck, acc);
       visiting_.pop_back();
-      if (!status.ok()) return status;
+      if (!status.ok()) {
+        return Status::Invalid(
+            "accumulating components: accumulateDirectory: " +
+            GoQuote("recursed accumulation of path '" + Abs(*path) + "': " + status.message()));
+      }
     }
     return Transform(dir, k, acc);
   }
@@ -575,8 +592,9 @@ class Builder {
     if (target != entry.end()) {
       if (values.size() > 1) {
         return Status::Invalid(
-            "Multiple Strategic-Merge Patches in one 'patches' entry is not "
-            "allowed to set 'patches.target' field");
+            "Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set "
+            "`patches.target` field: [patch: " +
+            GoQuote(TrimRight(*text)) + "]");
       }
       Result<Selector> selector = ParseSelector(*target);
       if (!selector.ok()) return selector.status();
@@ -759,6 +777,32 @@ class Builder {
                            " is not supported by Converge's kustomize renderer yet");
   }
 
+  // Inline replacements, with `path:` entries replaced by the replacement (or list of them) in
+  // that file.
+  Result<json> LoadReplacements(const std::string& dir, const json& entries) {
+    json out = json::array();
+    if (!entries.is_array()) return out;
+    for (const json& entry : entries) {
+      if (!entry.is_object() || !entry.contains("path")) {
+        out.push_back(entry);
+        continue;
+      }
+      Result<std::string> text = ReadRestricted(dir, StringOf(entry, "path"));
+      if (!text.ok()) return text.status();
+      Result<std::vector<kube::Document>> docs =
+          kube::DecodeStream(*text, Abs(tree::Join(dir, StringOf(entry, "path"))));
+      if (!docs.ok()) return docs.status();
+      for (const kube::Document& doc : *docs) {
+        if (doc.value.is_array()) {
+          for (const json& item : doc.value) out.push_back(item);
+        } else if (doc.value.is_object()) {
+          out.push_back(doc.value);
+        }
+      }
+    }
+    return out;
+  }
+
   Status Transform(const std::string& dir, const json& k, ResMap& acc) {
     if (Status s = ApplyPatchesStrategicMerge(dir, k, acc); !s.ok()) return s;
     auto patches = k.find("patches");
@@ -779,8 +823,9 @@ class Builder {
     if (Status s = ApplyPatchesJson6902(dir, k, acc); !s.ok()) return s;
     if (Status s = TransformReplicas(acc, k.value("replicas", json::array())); !s.ok()) return s;
     if (Status s = TransformImages(acc, k.value("images", json::array())); !s.ok()) return s;
-    if (Status s = ApplyReplacements(acc, k.value("replacements", json::array())); !s.ok())
-      return s;
+    Result<json> replacements = LoadReplacements(dir, k.value("replacements", json::array()));
+    if (!replacements.ok()) return replacements.status();
+    if (Status s = ApplyReplacements(acc, *replacements); !s.ok()) return s;
     if (Status s = RunTransformerConfigs(dir, k, acc); !s.ok()) return s;
     auto vars = k.find("vars");
     if (vars != k.end() && vars->is_array()) {

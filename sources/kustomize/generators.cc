@@ -89,11 +89,17 @@ Result<std::vector<KeyValue>> CollectPairs(const json& args, const ReadFile& rea
   if (std::string env = StringOf(args, "env"); !env.empty()) envs.push_back(env);
   for (const std::string& env : envs) {
     Result<std::string> text = read(env);
-    if (!text.ok())
+    if (!text.ok()) {
       return text.status().Wrap("loading KV pairs: env source files: " + GoList(envs));
+    }
     for (KeyValue& pair : ParseEnvFile(*text)) pairs.push_back(std::move(pair));
   }
   for (const std::string& literal : StringsOf(args, "literals")) {
+    if (literal.find('=') == std::string::npos) {
+      return Status::Invalid("loading KV pairs: literal sources " +
+                             GoList(StringsOf(args, "literals")) + ": invalid literal source " +
+                             literal + ", expected key=value");
+    }
     KeyValue pair = SplitAtEquals(literal);
     pair.value = Unquote(std::move(pair.value));
     pairs.push_back(std::move(pair));
@@ -141,8 +147,9 @@ Result<Resource> Generate(const json& args, const json& global_options, const Re
   json object = {{"apiVersion", "v1"},
                  {"kind", secret ? "Secret" : "ConfigMap"},
                  {"metadata", {{"name", name}}}};
-  if (std::string ns = StringOf(args, "namespace"); !ns.empty())
+  if (std::string ns = StringOf(args, "namespace"); !ns.empty()) {
     object["metadata"]["namespace"] = ns;
+  }
   json data = json::object();
   json binary = json::object();
   for (const KeyValue& pair : *pairs) {

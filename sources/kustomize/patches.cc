@@ -229,7 +229,11 @@ Result<json> Remove(json& root, const std::string& path, const char* op) {
   if (parent == nullptr) return Status::Invalid(missing);
   if (parent->is_object()) {
     auto it = parent->find(tokens.back());
-    if (it == parent->end()) return Status::Invalid(missing);
+    if (it == parent->end()) {
+      return Status::Invalid("error in " + std::string(op) + " for path: '" + path +
+                             "': Unable to remove nonexistent key: " + tokens.back() +
+                             ": missing value");
+    }
     json removed = std::move(*it);
     parent->erase(it);
     return removed;

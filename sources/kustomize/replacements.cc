@@ -198,9 +198,10 @@ Result<json> SourceValue(ResMap& resources, const json& replacement) {
       },
       found);
   if (!status.ok()) return status;
-  if (!found)
+  if (!found) {
     return Status::Invalid("fieldPath `" + path + "` is missing for replacement source " +
                            described);
+  }
   json options = source.value("options", json::object());
   if (options.contains("delimiter") && value.is_string()) {
     std::vector<std::string> parts =
@@ -215,7 +216,7 @@ Result<json> SourceValue(ResMap& resources, const json& replacement) {
   return value;
 }
 
-void SetTarget(json& node, const json& value, const json& options) {
+void SetTarget(json& node, const json& value, bool literal, const json& options) {
   if (options.contains("delimiter") && node.is_string() && value.is_primitive()) {
     std::string delimiter = StringOf(options, "delimiter");
     std::vector<std::string> parts = Split(node.get<std::string>(), delimiter);
@@ -233,11 +234,22 @@ void SetTarget(json& node, const json& value, const json& options) {
     node = joined;
     return;
   }
+  if (literal && value.is_string() && !node.is_string()) {
+    // A sourceValue becomes an untagged node, which reads back as YAML: "443" is a number.
+    std::string text = value.get<std::string>();
+    Result<std::vector<kube::Document>> parsed =
+        kube::DecodeStream(text, "replacement", kube::DecodeOptions{.yaml_1_2 = true});
+    node = parsed.ok() && parsed->size() == 1 && parsed->front().value.is_primitive()
+               ? parsed->front().value
+               : json(text);
+    return;
+  }
   node = value;
 }
 
 Status ApplyOne(ResMap& resources, const json& replacement) {
   Result<json> value = SourceValue(resources, replacement);
+  bool literal = replacement.contains("sourceValue");
   if (!value.ok()) return value.status();
   for (const json& target : replacement.value("targets", json::array())) {
     json select = target.value("select", json::object());
@@ -261,7 +273,7 @@ Status ApplyOne(ResMap& resources, const json& replacement) {
         Status status = Walk(
             resource.object.mutable_json(), SplitFieldPath(text), create, true,
             [&](json& node) {
-              SetTarget(node, *value, options);
+              SetTarget(node, *value, literal, options);
               return Status();
             },
             found);
