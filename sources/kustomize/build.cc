@@ -367,11 +367,11 @@ class Builder {
     return resources;
   }
 
-  // The top-level kustomization.
-  Result<ResMap> BuildRoot(const std::string& dir) {
+  // The top-level kustomization, with Argo CD's overrides.
+  Result<json> LoadRoot(const std::string& dir) {
     Result<json> k = LoadBase(dir);
     if (!k.ok()) return k.status();
-    return AccumulateDir(dir, *k);
+    return ApplyOverrides(std::move(*k), options_.overrides);
   }
 
   Result<std::string> ReadRestricted(const std::string& dir, std::string_view rel) {
@@ -861,9 +861,9 @@ bool IsKustomization(const tree::FileTree& tree, std::string_view dir) {
 Result<std::vector<kube::Object>> Build(const tree::FileTree& tree, std::string_view dir,
                                         const Options& options) {
   Builder builder(tree, options);
-  Result<json> k = builder.LoadKustomization(std::string(dir));
+  Result<json> k = builder.LoadRoot(std::string(dir));
   if (!k.ok()) return k.status();
-  Result<ResMap> resources = builder.BuildRoot(std::string(dir));
+  Result<ResMap> resources = builder.AccumulateDir(std::string(dir), *k);
   if (!resources.ok()) return resources.status();
   AddHashSuffixes(*resources);
   if (Status s = FixNameReferences(*resources); !s.ok()) return s;

@@ -13,6 +13,7 @@
 
 #include "base/status.h"
 #include "kube/kube.h"
+#include "sources/kustomize/kustomize.h"
 
 namespace converge::sources::kustomize {
 
@@ -114,6 +115,9 @@ Result<std::vector<Resource*>> Select(ResMap& resources, const Selector& selecto
 // kyaml merge2: strategic merge of `patch` into `target` with the built-in merge keys of `kind`.
 Result<json> MergePatch(const json& target, const json& patch, const ResId& id);
 Status ApplyJsonPatch(json& object, const json& operations);
+
+// The top kustomization with Argo CD's overrides applied.
+json ApplyOverrides(json kustomization, const Overrides& overrides);
 
 Status ApplyReplacements(ResMap& resources, const json& replacements);
 Status SubstituteVars(ResMap& resources, const json& vars);

@@ -17,6 +17,22 @@
 
 namespace converge::sources::kustomize {
 
+// Argo CD's spec.source.kustomize: edits made to a copy of the top kustomization before the
+// build, as Argo CD makes them with `kustomize edit`.
+struct Overrides {
+  std::string name_prefix;  // replaces namePrefix when set
+  std::string name_suffix;  // replaces nameSuffix when set
+  std::string namespace_;   // replaces namespace when set
+  // `kustomize edit set image` arguments: "nginx:1.2", "nginx=repo/nginx:1.2",
+  // "nginx@sha256:...". An entry for the same name is replaced.
+  std::vector<std::string> images;
+  nlohmann::json common_labels = nlohmann::json::object();       // merged into commonLabels
+  nlohmann::json common_annotations = nlohmann::json::object();  // merged into commonAnnotations
+  nlohmann::json replicas = nlohmann::json::array();  // [{name, count}], replacing same names
+  nlohmann::json patches = nlohmann::json::array();   // appended to patches
+  std::vector<std::string> components;                // appended when not already listed
+};
+
 struct Options {
   // How messages name the tree's root, like kustomize's absolute paths ("/repo"). Paths in
   // messages are this joined with the tree path. Default "": tree paths as they are.
@@ -24,6 +40,7 @@ struct Options {
   // --load-restrictor=LoadRestrictionsNone: files may come from outside their kustomization's
   // directory (still inside the tree). Default false: kustomize's LoadRestrictionsRootOnly.
   bool no_load_restrictor = false;
+  Overrides overrides;
 };
 
 // Whether `dir` holds one of kustomize's three kustomization file names.
