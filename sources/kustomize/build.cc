@@ -69,27 +69,14 @@ Result<std::string> ResolvePath(std::string_view dir, std::string_view rel,
     }
     joined = std::string(rel.substr(prefix.size()));
   } else {
-    joined = std::string(dir) + "/" + std::string(rel);
+    joined = tree::Join(dir, rel);
   }
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start <= joined.size()) {
-    size_t end = joined.find('/', start);
-    if (end == std::string::npos) end = joined.size();
-    std::string part = joined.substr(start, end - start);
-    if (part == "..") {
-      if (parts.empty()) {
-        return Status::Invalid("'" + std::string(rel) + "' is outside the source tree");
-      }
-      parts.pop_back();
-    } else if (!part.empty() && part != ".") {
-      parts.push_back(std::move(part));
-    }
-    start = end + 1;
+  while (joined.starts_with('/')) joined.erase(0, 1);
+  Result<std::string> cleaned = tree::CleanRelative(joined);
+  if (!cleaned.ok()) {
+    return Status::Invalid("'" + std::string(rel) + "' is outside the source tree");
   }
-  std::string out;
-  for (const std::string& part : parts) out += (out.empty() ? "" : "/") + part;
-  return out;
+  return cleaned;
 }
 
 bool IsUnder(std::string_view path, std::string_view dir) {
@@ -572,19 +559,7 @@ class Builder {
         return Status::Invalid(
             "must specify a target for JSON patch [patch: " + GoQuote(TrimRight(*text)) + "]");
       }
-      Result<std::vector<kube::Document>> ops = kube::DecodeStream(*text, "patch");
-      if (!ops.ok()) return ops.status();
-      Result<Selector> selector = ParseSelector(*target);
-      if (!selector.ok()) return selector.status();
-      Result<std::vector<Resource*>> selected = Select(acc, *selector);
-      if (!selected.ok()) return selected.status();
-      for (Resource* resource : *selected) {
-        if (Status s = ApplyJsonPatch(resource->object.mutable_json(), ops->front().value);
-            !s.ok()) {
-          return s;
-        }
-      }
-      return Status();
+      return ApplyJsonPatchTo(acc, *target, *text);
     }
     json options = entry.value("options", json::object());
     bool allow_name = options.value("allowNameChange", false);
@@ -694,19 +669,24 @@ class Builder {
     for (const json& item : *it) {
       Result<std::string> text = PatchText(dir, item);
       if (!text.ok()) return text.status();
-      Result<std::vector<kube::Document>> ops = kube::DecodeStream(*text, "patch");
-      if (!ops.ok()) return ops.status();
-      if (ops->empty()) continue;
-      Result<Selector> selector = ParseSelector(item.value("target", json::object()));
-      if (!selector.ok()) return selector.status();
-      Result<std::vector<Resource*>> selected = Select(acc, *selector);
-      if (!selected.ok()) return selected.status();
-      for (Resource* resource : *selected) {
-        if (Status s = ApplyJsonPatch(resource->object.mutable_json(), ops->front().value);
-            !s.ok()) {
-          return s;
-        }
-      }
+      Status status = ApplyJsonPatchTo(acc, item.value("target", json::object()), *text);
+      if (!status.ok()) return status;
+    }
+    return Status();
+  }
+
+  // A JSON 6902 patch (YAML or JSON text) applied to every object `target` selects.
+  static Status ApplyJsonPatchTo(ResMap& acc, const json& target, const std::string& text) {
+    Result<std::vector<kube::Document>> ops = kube::DecodeStream(text, "patch");
+    if (!ops.ok()) return ops.status();
+    if (ops->empty()) return Status();
+    Result<Selector> selector = ParseSelector(target);
+    if (!selector.ok()) return selector.status();
+    Result<std::vector<Resource*>> selected = Select(acc, *selector);
+    if (!selected.ok()) return selected.status();
+    for (Resource* resource : *selected) {
+      Status status = ApplyJsonPatch(resource->object.mutable_json(), ops->front().value);
+      if (!status.ok()) return status;
     }
     return Status();
   }
