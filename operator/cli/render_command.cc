@@ -190,6 +190,15 @@ int RunRender(std::span<const std::string> args, Streams streams) {
   if (type == "kustomize" && !from_git) {
     return RenderKustomization(flags->positional()[0], output, streams);
   }
+  if (type == "kustomize") {
+    // The tree is --path's: bases above it are refused as outside the source tree.
+    Result<std::vector<kube::Object>> objects =
+        sources::kustomize::Build(**tree, "", {.display_root = path});
+    if (!objects.ok()) return Fail(streams, objects.status());
+    streams.out << (output == "json" ? EncodeAsList(*objects)
+                                     : sources::kustomize::Print(*objects));
+    return 0;
+  }
   if (type != "directory") {
     return Fail(streams, Status::Invalid(path + " is a " + type +
                                          " source, which this build cannot render yet; pass "

@@ -149,5 +149,28 @@ TEST(RenderCommandTest, RendersFromAGitRepository) {
   EXPECT_EQ(Converge({"render", ".", "--repo", daemon.Url("app")}).exit_code, 2);
 }
 
+// A kustomization in a Git repository builds as kubectl kustomize builds the same files.
+TEST(RenderCommandTest, BuildsAKustomizationFromAGitRepository) {
+  testing::TempDir dir;
+  fs::create_directories(dir.path() / "repos");
+  testing::Upstream upstream(dir.path() / "repos", "app");
+  fs::path hello = testing::CorpusDir() / "kustomize/helloWorld";
+  std::map<std::string, std::string> files;
+  for (const char* name :
+       {"kustomization.yaml", "configMap.yaml", "deployment.yaml", "service.yaml"}) {
+    files[std::string("hello/") + name] = testing::ReadFile(hello / name);
+  }
+  upstream.Commit(files, "hello");
+  testing::GitDaemon daemon(dir.path() / "repos");
+  testing::ProcessResult from_git =
+      Converge({"render", "--repo", daemon.Url("app"), "--path", "hello", "--cache-dir",
+                (dir.path() / "cache").string()});
+  ASSERT_EQ(from_git.exit_code, 0) << from_git.err;
+  testing::ProcessResult kubectl =
+      testing::Run({(testing::OracleDir() / "kubectl").string(), "kustomize", hello.string()});
+  ASSERT_EQ(kubectl.exit_code, 0) << kubectl.err;
+  EXPECT_EQ(from_git.out, kubectl.out);
+}
+
 }  // namespace
 }  // namespace converge
