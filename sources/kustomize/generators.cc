@@ -177,7 +177,6 @@ Result<Resource> Generate(const json& args, const json& global_options, const Re
   if (!annotations.empty()) object["metadata"]["annotations"] = annotations;
   if (FlagOf(global, "immutable") || FlagOf(local, "immutable")) object["immutable"] = true;
   Resource resource{.object = kube::Object(std::move(object))};
-  resource.generated = true;
   resource.needs_hash =
       !(FlagOf(global, "disableNameSuffixHash") || FlagOf(local, "disableNameSuffixHash"));
   return resource;

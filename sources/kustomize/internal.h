@@ -40,7 +40,6 @@ struct Resource {
   std::vector<std::string> prefixes;  // namePrefix values applied, innermost first
   std::vector<std::string> suffixes;
   bool needs_hash = false;  // a generated ConfigMap/Secret that gets a content hash suffix
-  bool generated = false;
 
   ResId Id() const;
   ResId OriginalId() const;
