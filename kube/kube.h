@@ -136,6 +136,14 @@ struct Document {
   int line = 0;          // 1-based line of its first content
 };
 
+struct DecodeOptions {
+  // Read plain scalars as goyaml.v3 does (kustomize's resources): only true/false spellings are
+  // booleans, so yes/no/on/off/y/n stay strings, and dates become RFC 3339 timestamps
+  // ("2001-12-14T00:00:00Z"); a stream starting with '{' is YAML too (flow style), not JSON.
+  // Default false: YAML 1.1, as kubectl.
+  bool yaml_1_2 = false;
+};
+
 // Splits and decodes a stream exactly as kubectl does (apimachinery's YAMLOrJSONDecoder):
 //   - a stream whose first non-blank character is '{' is a sequence of JSON values;
 //   - otherwise it is split into YAML documents at lines starting with "---", and each
@@ -147,7 +155,8 @@ struct Document {
 //     with integral values) are int64, everything else double.
 // Errors read "source:line:column: document N: problem". Content after a "..." marker without
 // a following "---" is refused (kubectl would silently drop it).
-Result<std::vector<Document>> DecodeStream(std::string_view text, std::string_view source);
+Result<std::vector<Document>> DecodeStream(std::string_view text, std::string_view source,
+                                           DecodeOptions options = {});
 
 // Decodes a stream into Kubernetes objects: empty documents are skipped, any document whose
 // "items" field is set is a List and is replaced by its items (recursively; items without

@@ -197,8 +197,8 @@ Result<std::string> KeyFromJson(const json& value) {
 // Decodes one chunk of the stream, which must hold at most one document.
 class ChunkDecoder {
  public:
-  ChunkDecoder(const Chunk& chunk, std::string_view source, int index)
-      : chunk_(chunk), source_(source), index_(index) {
+  ChunkDecoder(const Chunk& chunk, std::string_view source, int index, DecodeOptions options)
+      : chunk_(chunk), source_(source), index_(index), options_(options) {
     yaml_parser_initialize(&parser_);
     yaml_parser_set_input_string(
         &parser_, reinterpret_cast<const unsigned char*>(chunk.text.data()), chunk.text.size());
@@ -325,7 +325,7 @@ class ChunkDecoder {
     if (tag.empty() && !scalar.plain_implicit) {
       return yaml::Scalar{};
     }
-    Result<yaml::Scalar> resolved = yaml::Resolve(tag, text);
+    Result<yaml::Scalar> resolved = yaml::Resolve(tag, text, options_.yaml_1_2);
     if (!resolved.ok()) {
       return Error(event.raw.start_mark, resolved.status().message());
     }
@@ -346,6 +346,14 @@ class ChunkDecoder {
     if (!resolved.ok()) return resolved.status();
     Result<json> value = ScalarToJson(*resolved, text);
     if (!value.ok()) return Error(event.raw.start_mark, value.status().message());
+    // goyaml.v3 keeps integers above INT64_MAX exact.
+    if (options_.yaml_1_2 && resolved->kind == yaml::ScalarKind::kUint) {
+      return json(resolved->unsigned_integer);
+    }
+    // goyaml.v3 decodes timestamps to time.Time, which JSON prints in RFC 3339.
+    if (options_.yaml_1_2 && resolved->kind == yaml::ScalarKind::kTimestamp && text.size() == 10) {
+      return json(std::string(text) + "T00:00:00Z");
+    }
     return value;
   }
 
@@ -437,6 +445,7 @@ class ChunkDecoder {
   Chunk chunk_;
   std::string_view source_;
   int index_;
+  DecodeOptions options_;
   yaml_parser_t parser_{};
   std::unordered_map<std::string, json> anchors_;
   std::unordered_set<std::string> in_progress_;
@@ -445,9 +454,10 @@ class ChunkDecoder {
 
 }  // namespace
 
-Result<std::vector<Document>> DecodeStream(std::string_view text, std::string_view source) {
+Result<std::vector<Document>> DecodeStream(std::string_view text, std::string_view source,
+                                           DecodeOptions options) {
   size_t first = text.find_first_not_of(" \t\r\n");
-  if (first != std::string_view::npos && text[first] == '{') {
+  if (first != std::string_view::npos && text[first] == '{' && !options.yaml_1_2) {
     return DecodeJsonStream(text, source);
   }
   Result<std::vector<Chunk>> chunks = SplitDocuments(text, source);
@@ -455,7 +465,7 @@ Result<std::vector<Document>> DecodeStream(std::string_view text, std::string_vi
   std::vector<Document> documents;
   int index = 0;
   for (const Chunk& chunk : *chunks) {
-    ChunkDecoder decoder(chunk, source, ++index);
+    ChunkDecoder decoder(chunk, source, ++index, options);
     Result<std::optional<Document>> document = decoder.Decode();
     if (!document.ok()) return document.status();
     if (document->has_value()) documents.push_back(std::move(**document));

@@ -17,7 +17,7 @@ constexpr std::string_view kTimestampTag = "!!timestamp";
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 // The table goyaml consults before anything else, keyed by the whole text.
-bool LookupWord(std::string_view text, Scalar& out) {
+bool LookupWord(std::string_view text, bool yaml_1_2, Scalar& out) {
   struct Word {
     std::string_view text;
     ScalarKind kind;
@@ -47,6 +47,10 @@ bool LookupWord(std::string_view text, Scalar& out) {
   }};
   for (const Word& word : kWords) {
     if (word.text == text) {
+      bool yaml_1_1_only = word.kind == ScalarKind::kBool && word.text != "true" &&
+                           word.text != "True" && word.text != "TRUE" && word.text != "false" &&
+                           word.text != "False" && word.text != "FALSE";
+      if (yaml_1_2 && yaml_1_1_only) return false;
       out.kind = word.kind;
       out.boolean = word.value != 0;
       out.floating = word.value;
@@ -340,13 +344,13 @@ bool IsResolvableTag(std::string_view tag) {
 
 }  // namespace
 
-Result<Scalar> Resolve(std::string_view tag, std::string_view text) {
+Result<Scalar> Resolve(std::string_view tag, std::string_view text, bool yaml_1_2) {
   Scalar scalar;
   if (!IsResolvableTag(tag)) {
     return scalar;
   }
   char hint = Hint(text);
-  if (hint != 0 && tag != kStrTag && tag != kBinaryTag && !LookupWord(text, scalar)) {
+  if (hint != 0 && tag != kStrTag && tag != kBinaryTag && !LookupWord(text, yaml_1_2, scalar)) {
     if (hint == '.') {
       double value = 0;
       if (ParseDecimalFloat(text, value)) scalar = FloatScalar(value);

@@ -24,7 +24,9 @@ struct Scalar {
 // Resolves a scalar that carries `tag` ("" for a plain scalar without a tag; "!!int" and other
 // short forms otherwise). Values of kString, kTimestamp and kMerge are the input text itself.
 // Fails when an explicit tag does not fit the text ("cannot decode !!str `abc` as a !!int").
-Result<Scalar> Resolve(std::string_view tag, std::string_view text);
+// With `yaml_1_2`, the YAML 1.1 booleans y/yes/on/n/no/off (and case variants) stay strings, as
+// goyaml.v3 reads them; everything else resolves alike.
+Result<Scalar> Resolve(std::string_view tag, std::string_view text, bool yaml_1_2 = false);
 
 // True when goyaml.v2's encoder would print `text` without quotes: it reads back as a string
 // and is not a YAML 1.1 base-60 number.

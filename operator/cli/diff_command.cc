@@ -101,11 +101,10 @@ int RunDiff(std::span<const std::string> args, Streams streams) {
   std::string app_id = AppId(flags);
   Result<std::unique_ptr<kube::Client>> client = ConnectCluster(flags);
   if (!client.ok()) return Fail(streams, client.status(), 2);
-  Result<std::vector<kube::Object>> rendered =
-      RenderSource(flags, flags.String("git-timeout"), streams);
+  Result<RenderedSource> rendered = RenderSource(flags, flags.String("git-timeout"), streams);
   if (!rendered.ok()) return Fail(streams, rendered.status(), 2);
   Result<sync::ComparisonSides> sides =
-      ReadSides(**client, app_id, DestinationNamespace(flags, **client), *rendered);
+      ReadSides(**client, app_id, DestinationNamespace(flags, **client), rendered->objects);
   if (!sides.ok()) return Fail(streams, sides.status(), 2);
   std::optional<diff::DryRunResults> dry_runs;
   if (flags.Bool("server-side")) {

@@ -59,10 +59,14 @@ int RunRender(std::span<const std::string> args, Streams streams) {
     return Fail(streams, Status::Invalid("--output must be yaml or json, not \"" + output + "\""),
                 2);
   }
-  Result<std::vector<kube::Object>> objects =
-      RenderSource(*flags, flags->String("timeout"), streams);
-  if (!objects.ok()) return Fail(streams, objects.status());
-  streams.out << (output == "json" ? EncodeAsList(*objects) : kube::EncodeYamlStream(*objects));
+  Result<RenderedSource> rendered = RenderSource(*flags, flags->String("timeout"), streams);
+  if (!rendered.ok()) return Fail(streams, rendered.status());
+  if (output == "json") {
+    streams.out << EncodeAsList(rendered->objects);
+  } else {
+    streams.out << (rendered->text.empty() ? kube::EncodeYamlStream(rendered->objects)
+                                           : rendered->text);
+  }
   return 0;
 }
 

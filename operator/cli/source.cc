@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "sources/directory/directory.h"
 #include "sources/git/git.h"
+#include "sources/kustomize/kustomize.h"
 #include "sources/tree/tree.h"
 
 namespace converge::cli {
@@ -116,8 +117,24 @@ std::vector<FlagSpec> SourceFlags() {
   };
 }
 
-Result<std::vector<kube::Object>> RenderSource(const ParsedFlags& flags,
-                                               std::string_view git_timeout, Streams streams) {
+// A kustomization on disk may read bases above it (../base), so its tree is the whole file
+// system and messages name absolute paths, as kustomize's do. From Git the tree is --path's:
+// bases above it are refused as outside the source.
+Result<std::vector<kube::Object>> BuildKustomization(const ParsedFlags& flags,
+                                                     const sources::tree::FileTree& tree) {
+  if (flags.Has("repo"))
+    return sources::kustomize::Build(tree, "", {.display_root = tree.Describe("")});
+  std::error_code error;
+  std::filesystem::path absolute = std::filesystem::weakly_canonical(flags.positional()[0], error);
+  if (error) return Status::Invalid(flags.positional()[0] + ": " + error.message());
+  Result<std::unique_ptr<sources::tree::FileTree>> root = sources::tree::OpenDirectory("/");
+  if (!root.ok()) return root.status();
+  return sources::kustomize::Build(**root, absolute.relative_path().string(),
+                                   {.display_root = "/"});
+}
+
+Result<RenderedSource> RenderSource(const ParsedFlags& flags, std::string_view git_timeout,
+                                    Streams streams) {
   bool from_git = flags.Has("repo");
   if (flags.positional().size() != (from_git ? 0u : 1u)) {
     return Status::Invalid("exactly one PATH, or --repo URL, is needed");
@@ -133,6 +150,12 @@ Result<std::vector<kube::Object>> RenderSource(const ParsedFlags& flags,
     if (!detected.ok()) return detected.status();
     type = *detected;
   }
+  if (type == "kustomize") {
+    Result<std::vector<kube::Object>> objects = BuildKustomization(flags, **tree);
+    if (!objects.ok()) return objects.status();
+    std::string text = sources::kustomize::Print(*objects);
+    return RenderedSource{.objects = std::move(*objects), .text = std::move(text)};
+  }
   if (type != "directory") {
     return Status::Invalid(path + " is a " + type +
                            " source, which this build cannot render yet; pass --source-type "
@@ -144,7 +167,7 @@ Result<std::vector<kube::Object>> RenderSource(const ParsedFlags& flags,
   Result<std::vector<kube::Object>> objects = sources::directory::Render(**tree, "", options);
   if (!objects.ok()) return objects.status();
   log::Debug("rendered", {{"path", path}, {"objects", std::to_string(objects->size())}});
-  return objects;
+  return RenderedSource{.objects = std::move(*objects)};
 }
 
 std::vector<FlagSpec> ClusterFlags() {

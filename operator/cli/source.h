@@ -19,11 +19,19 @@ namespace converge::cli {
 // PATH or --repo URL with its revision, path and credentials, and the directory options.
 std::vector<FlagSpec> SourceFlags();
 
-// Renders the source the flags name: exactly one PATH, or --repo. `git_timeout` is the value
+// What a source rendered to: its objects, and the text its own tool prints for them
+// (`kustomize build`'s, `helm template`'s), empty for plain directories.
+struct RenderedSource {
+  std::vector<kube::Object> objects;
+  std::string text;
+};
+
+// Renders the source the flags name: exactly one PATH, or --repo. The kind of source
+// (directory, kustomize, helm) comes from --source-type or its files. `git_timeout` is the value
 // of the flag limiting each network operation (seconds). With --repo the resolved revision is
 // printed on streams.err.
-Result<std::vector<kube::Object>> RenderSource(const ParsedFlags& flags,
-                                               std::string_view git_timeout, Streams streams);
+Result<RenderedSource> RenderSource(const ParsedFlags& flags, std::string_view git_timeout,
+                                    Streams streams);
 
 // --kubeconfig, --context, --server, --insecure-skip-tls-verify.
 std::vector<FlagSpec> ClusterFlags();

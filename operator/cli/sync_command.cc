@@ -114,10 +114,9 @@ Result<SyncRequest> ReadRequest(const ParsedFlags& flags, const kube::Client& cl
   if (Status s = sync::ApplySyncOptions(flags.List("sync-option"), request.options); !s.ok()) {
     return s;
   }
-  Result<std::vector<kube::Object>> desired =
-      RenderSource(flags, flags.String("git-timeout"), streams);
+  Result<RenderedSource> desired = RenderSource(flags, flags.String("git-timeout"), streams);
   if (!desired.ok()) return desired.status();
-  request.desired = std::move(*desired);
+  request.desired = std::move(desired->objects);
   return request;
 }
 

@@ -74,11 +74,21 @@ TEST(RenderCommandTest, UsageErrorsExitTwo) {
   EXPECT_NE(help.out.find("--recurse"), std::string::npos);
 }
 
+TEST(RenderCommandTest, KustomizationsAreBuiltAsKubectlKustomizeDoes) {
+  std::string dir = (testing::CorpusDir() / "gitops/podinfo/deploy/overlays/production").string();
+  testing::ProcessResult run = Converge({"render", dir});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  testing::ProcessResult kubectl =
+      testing::Run({(testing::OracleDir() / "kubectl").string(), "kustomize", dir});
+  ASSERT_EQ(kubectl.exit_code, 0) << kubectl.err;
+  EXPECT_EQ(run.out, kubectl.out);
+}
+
 TEST(RenderCommandTest, KustomizeAndHelmSourcesAreNotMistakenForPlainDirectories) {
   testing::ProcessResult run =
-      Converge({"render", (testing::CorpusDir() / "kustomize/helloWorld").string()});
+      Converge({"render", (testing::CorpusDir() / "gitops/podinfo/charts/podinfo").string()});
   EXPECT_EQ(run.exit_code, 1);
-  EXPECT_NE(run.err.find("kustomize"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("helm"), std::string::npos) << run.err;
   testing::ProcessResult forced =
       Converge({"render", (testing::CorpusDir() / "kustomize/helloWorld").string(), "--source-type",
                 "directory", "--exclude", "kustomization.yaml"});
@@ -137,6 +147,29 @@ TEST(RenderCommandTest, RendersFromAGitRepository) {
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("\"nope\" not found"), std::string::npos) << missing.err;
   EXPECT_EQ(Converge({"render", ".", "--repo", daemon.Url("app")}).exit_code, 2);
+}
+
+// A kustomization in a Git repository builds as kubectl kustomize builds the same files.
+TEST(RenderCommandTest, BuildsAKustomizationFromAGitRepository) {
+  testing::TempDir dir;
+  fs::create_directories(dir.path() / "repos");
+  testing::Upstream upstream(dir.path() / "repos", "app");
+  fs::path hello = testing::CorpusDir() / "kustomize/helloWorld";
+  std::map<std::string, std::string> files;
+  for (const char* name :
+       {"kustomization.yaml", "configMap.yaml", "deployment.yaml", "service.yaml"}) {
+    files[std::string("hello/") + name] = testing::ReadFile(hello / name);
+  }
+  upstream.Commit(files, "hello");
+  testing::GitDaemon daemon(dir.path() / "repos");
+  testing::ProcessResult from_git =
+      Converge({"render", "--repo", daemon.Url("app"), "--path", "hello", "--cache-dir",
+                (dir.path() / "cache").string()});
+  ASSERT_EQ(from_git.exit_code, 0) << from_git.err;
+  testing::ProcessResult kubectl =
+      testing::Run({(testing::OracleDir() / "kubectl").string(), "kustomize", hello.string()});
+  ASSERT_EQ(kubectl.exit_code, 0) << kubectl.err;
+  EXPECT_EQ(from_git.out, kubectl.out);
 }
 
 }  // namespace
