@@ -9,7 +9,7 @@ CONVERGE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CONVERGE_BUILD_PACKAGES=(
   g++ cmake ninja-build pkg-config git
   libyaml-dev libgit2-dev libcpp-httplib-dev libssl-dev nlohmann-json3-dev libspdlog-dev
-  libfmt-dev libsqlite3-dev libre2-dev
+  libfmt-dev libsqlite3-dev libre2-dev zlib1g-dev
 )
 # The real Git servers of the sources/git tests: lighttpd runs git-http-backend (git ships it
 # and `git daemon`), sshd serves SSH, openssl makes their throw-away certificates and keys;

@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "kube/kube.h"
 #include "operator/cli/commands.h"
+#include "operator/cli/render_helm.h"
 #include "sources/directory/directory.h"
 #include "sources/git/git.h"
 #include "sources/tree/tree.h"
@@ -21,7 +22,7 @@ std::vector<FlagSpec> RenderFlags() {
        .default_value = "yaml"},
       {.name = "source-type",
        .value_name = "TYPE",
-       .help = "directory; detected from the files when omitted"},
+       .help = "directory or helm; detected from the files when omitted"},
       {.name = "recurse", .type = FlagType::kBool, .help = "directory: include subdirectories"},
       {.name = "include",
        .type = FlagType::kList,
@@ -62,6 +63,7 @@ std::vector<FlagSpec> RenderFlags() {
        .default_value = "60"},
       {.name = "help", .short_name = 'h', .type = FlagType::kBool, .help = "show this help"},
   };
+  for (FlagSpec& spec : HelmRenderFlags()) flags.push_back(std::move(spec));
   for (FlagSpec& spec : LoggingFlags()) flags.push_back(std::move(spec));
   return flags;
 }
@@ -159,17 +161,27 @@ int RunRender(std::span<const std::string> args, Streams streams) {
     return Fail(streams, Status::Invalid("--output must be yaml or json, not \"" + output + "\""),
                 2);
   }
+  // A chart archive is rendered from the directory holding it.
+  std::filesystem::path local = from_git ? "" : flags->positional()[0];
+  bool archive =
+      !from_git && local.extension() == ".tgz" && std::filesystem::is_regular_file(local);
   Result<std::unique_ptr<sources::tree::FileTree>> tree =
       from_git ? OpenRepository(*flags, streams)
-               : sources::tree::OpenDirectory(flags->positional()[0]);
+               : sources::tree::OpenDirectory(archive ? local.parent_path() : local);
   if (!tree.ok()) return Fail(streams, tree.status());
   std::string path = (*tree)->Describe("");
 
-  std::string type = flags->String("source-type");
+  std::string type = archive ? "helm" : flags->String("source-type");
   if (type.empty()) {
     Result<std::string> detected = DetectSourceType(**tree);
     if (!detected.ok()) return Fail(streams, detected.status());
     type = *detected;
+  }
+  if (type == "helm") {
+    Result<HelmOutput> helm = RenderHelm(**tree, archive ? local.filename().string() : "", *flags);
+    if (!helm.ok()) return Fail(streams, helm.status());
+    streams.out << (output == "json" ? EncodeAsList(helm->objects) : helm->text);
+    return 0;
   }
   if (type != "directory") {
     return Fail(streams, Status::Invalid(path + " is a " + type +

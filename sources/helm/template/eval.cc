@@ -444,8 +444,10 @@ class Executor : public Call {
       bool last = i + 1 == idents.size();
       bool has_args =
           last && ((command != nullptr && command->children.size() > 1) || final != nullptr);
-      if (receiver.kind() == Value::Kind::kMap && receiver.elem() == ElemType::kValues &&
-          IsValuesMethod(idents[i])) {
+      const Methods* named = receiver.methods();
+      bool named_method = named != nullptr && named->Has(idents[i]);
+      if (named_method || (receiver.kind() == Value::Kind::kMap &&
+                           receiver.elem() == ElemType::kValues && IsValuesMethod(idents[i]))) {
         std::vector<Value> args;
         if (last && command != nullptr) {
           for (size_t k = 1; k < command->children.size(); ++k) {
@@ -454,7 +456,8 @@ class Executor : public Call {
         }
         if (last && final != nullptr) args.push_back(ValidateType(*final, 's'));
         At(node);
-        receiver = CallValuesMethod(idents[i], receiver, args);
+        receiver = named_method ? CallNamedMethod(*named, idents[i], receiver, args)
+                                : CallValuesMethod(idents[i], receiver, args);
         continue;
       }
       receiver = EvalField(idents[i], node, has_args, receiver);
@@ -466,6 +469,13 @@ class Executor : public Call {
   static bool IsValuesMethod(std::string_view name) {
     return name == "YAML" || name == "Table" || name == "AsMap" || name == "Encode" ||
            name == "PathValue";
+  }
+
+  Value CallNamedMethod(const Methods& named, const std::string& name, const Value& self,
+                        const std::vector<Value>& args) {
+    Result<Value> result = named.Call(name, self, args);
+    if (!result.ok()) Errorf("error calling " + name + ": " + result.status().message());
+    return std::move(*result);
   }
 
   Value CallValuesMethod(const std::string& name, const Value& values,
@@ -572,11 +582,13 @@ class Executor : public Call {
   Value ValidateType(const Value& value, char param) {
     if (param == 'a') return value;
     if (value.IsNil()) {
+      // helm4 accepts a nil pipeline result where a builtin takes reflect.Value:
+      // `and (.Values.missing) true` renders.
+      if (param == 'r') return value;
       if (!value.boxed()) {
         if (param == 'm') return Value::Map();
         Errorf("invalid value; expected " + std::string(ParamTypeName(param)));
       }
-      if (param == 'r') return value;
       Errorf("wrong type for value; expected " + std::string(ParamTypeName(param)) +
              "; got interface {}");
     }

@@ -268,19 +268,24 @@ Result<std::vector<std::vector<Constraint>>> ParseConstraints(const std::string&
 
 }  // namespace
 
-CONVERGE_FUNC(FnSemverCompare) {
-  (void)call;
-  Result<std::vector<std::vector<Constraint>>> constraints =
-      ParseConstraints(args[0].string_value());
+Result<bool> SemverSatisfies(const std::string& constraint, const std::string& version) {
+  Result<std::vector<std::vector<Constraint>>> constraints = ParseConstraints(constraint);
   if (!constraints.ok()) return constraints.status();
-  Result<Version> version = ParseVersion(args[1].string_value());
-  if (!version.ok()) return version.status();
+  Result<Version> parsed = ParseVersion(version);
+  if (!parsed.ok()) return parsed.status();
   for (const std::vector<Constraint>& ands : *constraints) {
     bool all = true;
-    for (const Constraint& c : ands) all = all && Check(*version, c);
-    if (all) return Value::Bool(true);
+    for (const Constraint& c : ands) all = all && Check(*parsed, c);
+    if (all) return true;
   }
-  return Value::Bool(false);
+  return false;
+}
+
+CONVERGE_FUNC(FnSemverCompare) {
+  (void)call;
+  Result<bool> satisfied = SemverSatisfies(args[0].string_value(), args[1].string_value());
+  if (!satisfied.ok()) return satisfied.status();
+  return Value::Bool(*satisfied);
 }
 
 CONVERGE_FUNC(FnSemver) {
