@@ -39,6 +39,9 @@ Result<tmpl::Value> CoalesceValues(const Chart& chart, const tmpl::Value& user_v
 // Deep merge of `src` into `dst` where `dst` wins (util.MergeTables / CoalesceTables).
 tmpl::Value MergeTables(tmpl::Value dst, const tmpl::Value& src, bool merge);
 
+// Checks each chart's values.schema.json against its coalesced values (ValidateAgainstSchema).
+Status ValidateValues(const Chart& chart, const tmpl::Value& values);
+
 // --set parsing (pkg/strvals): parses one flag value into `target`.
 enum class SetMode { kTyped, kString, kJson, kLiteral };
 Status ParseSet(std::string_view text, SetMode mode, tmpl::Value& target);

@@ -76,10 +76,18 @@ constexpr std::string_view kDefaultApiVersions[] = {
     "apiextensions.k8s.io/v1",
 };
 
+// Go checks a method's arguments before calling it: `want` strings.
 Status WantArgs(const std::vector<Value>& args, size_t want) {
-  if (args.size() == want) return Status();
-  return Status::Invalid("wrong number of args: want " + std::to_string(want) + " got " +
-                         std::to_string(args.size()));
+  if (args.size() != want) {
+    return Status::Invalid("wrong number of args: want " + std::to_string(want) + " got " +
+                           std::to_string(args.size()));
+  }
+  for (const Value& arg : args) {
+    if (arg.kind() != Value::Kind::kString) {
+      return Status::Invalid("wrong type for value; expected string; got " + arg.TypeName());
+    }
+  }
+  return Status();
 }
 
 // common.VersionSet: a []string with Has.
@@ -176,7 +184,7 @@ class FilesType : public tmpl::Methods, public std::enable_shared_from_this<File
       matched.set_methods(shared_from_this());
       return matched;
     }
-    if (files.empty()) return Value::String("");
+    // helm4 prints an empty selection as "{}", not "".
     Value map = Value::Map();
     for (const auto& [name, data] : files) {
       map.mutable_map()[BaseName(name)] =
@@ -215,11 +223,11 @@ Value MakeCapabilities(const Options& options, Status& status) {
   apis.set_methods(std::make_shared<VersionSet>());
 
   Value helm = Value::Map();
-  helm.mutable_map()["version"] = Value::String("v4.1.4");
-  helm.mutable_map()["git_commit"] = Value::String("05fa37973dc9e42b76e1d2883494c87174b6074f");
-  helm.mutable_map()["git_tree_state"] = Value::String("clean");
-  helm.mutable_map()["go_version"] = Value::String("go1.25.9");
-  helm.mutable_map()["kube_client_version"] = Value::String("v1.35");
+  helm.mutable_map()["Version"] = Value::String("v4.1.4");
+  helm.mutable_map()["GitCommit"] = Value::String("05fa37973dc9e42b76e1d2883494c87174b6074f");
+  helm.mutable_map()["GitTreeState"] = Value::String("clean");
+  helm.mutable_map()["GoVersion"] = Value::String("go1.25.9");
+  helm.mutable_map()["KubeClientVersion"] = Value::String("v1.35");
 
   Value capabilities = Value::Map();
   capabilities.mutable_map()["KubeVersion"] = kube;

@@ -182,6 +182,7 @@ Result<Release> Render(const Chart& root, const Options& options) {
   if (Status s = ProcessDependencies(chart, options.values); !s.ok()) return s;
   Result<Value> values = CoalesceValues(chart, options.values);
   if (!values.ok()) return values.status();
+  if (Status s = ValidateValues(chart, *values); !s.ok()) return s;
   Result<std::map<std::string, std::string>> rendered =
       RenderTemplates(chart, AsValues(*values), options);
   if (!rendered.ok()) return rendered.status();

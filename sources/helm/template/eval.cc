@@ -119,14 +119,18 @@ class Executor : public Call {
                              trees.status().message());
     }
     TreeMap overlay;
+    // Go executes the tree just parsed even when it is empty and so not installed under its
+    // name (an outer tpl's tree keeps the name).
+    std::shared_ptr<const Tree> own;
     for (auto& tree : *trees) {
       std::string tree_name = tree->name;
-      if (Find(tree_name) != nullptr && IsEmptyTree(*tree->root)) continue;
-      overlay[tree_name] = std::shared_ptr<const Tree>(std::move(tree));
+      std::shared_ptr<const Tree> parsed(std::move(tree));
+      if (tree_name == name) own = parsed;
+      if (Find(tree_name) != nullptr && IsEmptyTree(*parsed->root)) continue;
+      overlay[tree_name] = std::move(parsed);
     }
     overlays_.push_back(std::move(overlay));
-    const Tree* tree = Find(name);
-    Result<std::string> result = Capture(*tree, data);
+    Result<std::string> result = Capture(own != nullptr ? *own : *Find(name), data);
     overlays_.pop_back();
     if (!result.ok()) {
       return Status::Invalid("error during tpl function execution for " + GoQuote(text) + ": " +
@@ -448,13 +452,16 @@ class Executor : public Call {
       bool named_method = named != nullptr && named->Has(idents[i]);
       if (named_method || (receiver.kind() == Value::Kind::kMap &&
                            receiver.elem() == ElemType::kValues && IsValuesMethod(idents[i]))) {
+        // Named types' methods check their own argument types (semver's Compare takes a
+        // version); common.Values' methods take strings.
+        char param = named_method ? 'a' : 's';
         std::vector<Value> args;
         if (last && command != nullptr) {
           for (size_t k = 1; k < command->children.size(); ++k) {
-            args.push_back(EvalArg(dot, 's', *command->children[k]));
+            args.push_back(Unboxed(EvalArg(dot, param, *command->children[k])));
           }
         }
-        if (last && final != nullptr) args.push_back(ValidateType(*final, 's'));
+        if (last && final != nullptr) args.push_back(Unboxed(ValidateType(*final, param)));
         At(node);
         receiver = named_method ? CallNamedMethod(*named, idents[i], receiver, args)
                                 : CallValuesMethod(idents[i], receiver, args);

@@ -163,6 +163,39 @@ CONVERGE_FUNC(FnLower) {
   return Value::String(MapRunes(S(args, 0), &LowerRune));
 }
 
+// xstrings.ToCamelCase as helm4 shows it: '-', '_' and spaces join words whose first rune is
+// raised; a word opening with two capitals is lowered after its first rune ("GOLANG" ->
+// "Golang", "GoLANG" stays); a run of connectors keeps all but its last, a trailing run all.
+CONVERGE_FUNC(FnCamelcase) {
+  (void)call;
+  auto connector = [](char32_t r) { return r == U'-' || r == U'_' || r == U' ' || r == U'\t'; };
+  std::u32string runes = DecodeUtf8Runes(S(args, 0));
+  std::string out;
+  size_t i = 0;
+  while (i < runes.size() && connector(runes[i])) AppendUtf8(out, runes[i++]);
+  bool word_start = true;
+  bool lower_rest = false;
+  for (; i < runes.size(); ++i) {
+    char32_t r = runes[i];
+    if (connector(r)) {
+      bool last = i + 1 == runes.size();
+      if (last || connector(runes[i + 1])) AppendUtf8(out, r);
+      word_start = true;
+      continue;
+    }
+    if (word_start) {
+      lower_rest = i + 1 < runes.size() && UpperRune(r) == r && LowerRune(r) != r &&
+                   UpperRune(runes[i + 1]) == runes[i + 1] &&
+                   LowerRune(runes[i + 1]) != runes[i + 1];
+      AppendUtf8(out, UpperRune(r));
+      word_start = false;
+      continue;
+    }
+    AppendUtf8(out, lower_rest ? LowerRune(r) : r);
+  }
+  return Value::String(out);
+}
+
 CONVERGE_FUNC(FnTitle) {
   (void)call;
   std::string out;

@@ -10,6 +10,7 @@ namespace converge::sources::helm::tmpl {
 CONVERGE_FUNC(FnUpper);
 CONVERGE_FUNC(FnLower);
 CONVERGE_FUNC(FnTitle);
+CONVERGE_FUNC(FnCamelcase);
 CONVERGE_FUNC(FnUntitle);
 CONVERGE_FUNC(FnTrim);
 CONVERGE_FUNC(FnTrimAll);
@@ -115,6 +116,7 @@ CONVERGE_FUNC(FnToPrettyJson);
 CONVERGE_FUNC(FnToRawJson);
 CONVERGE_FUNC(FnFromJson);
 CONVERGE_FUNC(FnFromJsonArray);
+CONVERGE_FUNC(FnMustFromJson);
 CONVERGE_FUNC(FnToYaml);
 CONVERGE_FUNC(FnFromYaml);
 CONVERGE_FUNC(FnFromYamlArray);
@@ -186,7 +188,7 @@ constexpr FuncDef kFunctions[] = {
     {"biggest", "aa*", &FnMax},
     {"buildCustomCert", "ss", &FnUnsupported, true},
     {"call", "rr*", &FnCall},
-    {"camelcase", "s", &FnUnsupported, true},
+    {"camelcase", "s", &FnCamelcase},
     {"cat", "a*", &FnCat},
     {"ceil", "a", &FnCeil},
     {"chunk", "ia", &FnChunk},
@@ -281,7 +283,7 @@ constexpr FuncDef kFunctions[] = {
     {"mustDateModify", "sa", &FnUnsupported, true},
     {"mustDeepCopy", "a", &FnDeepCopy},
     {"mustFirst", "a", &FnFirst},
-    {"mustFromJson", "s", &FnFromJson},
+    {"mustFromJson", "s", &FnMustFromJson},
     {"mustHas", "aa", &FnHas},
     {"mustInitial", "a", &FnInitial},
     {"mustLast", "a", &FnLast},
