@@ -98,12 +98,13 @@ Status ReadHead(const std::string& path, const std::string& document, Manifest& 
     }
   }
   if (!head.is_null() && !head.is_object()) {
-    return Status::Invalid("YAML parse error on " + path +
-                           ": error unmarshaling JSON: json: cannot unmarshal " +
-                           (head.is_array()    ? "array"
-                            : head.is_string() ? "string"
-                                               : "number") +
-                           " into Go value of type releaseutil.SimpleHead");
+    return Status::Invalid(
+        "YAML parse error on " + path +
+        ": error unmarshaling JSON: while decoding JSON: json: cannot unmarshal " +
+        (head.is_array()    ? "array"
+         : head.is_string() ? "string"
+                            : "number") +
+        " into Go value of type util.SimpleHead");
   }
   manifest.kind = StringAt(head, "kind");
   if (head.is_object() && head.contains("metadata")) {

@@ -51,9 +51,8 @@ bool MatchFrom(std::u32string_view pattern, std::u32string_view name) {
         if (k >= name.size() || name[k] == U'/') return false;
       }
     }
-    if (n >= name.size() || name[n] == U'/') {
-      return false;
-    }
+    if (n >= name.size()) return false;
+    if (name[n] == U'/' && (token == U'?' || token == U'[')) return false;
     if (token == U'?') {
       ++p;
     } else if (token == U'[') {

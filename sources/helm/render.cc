@@ -79,23 +79,47 @@ Status ParseError(const std::string& name, const Status& error) {
   return Status::Invalid("parse error at (" + tokens[1] + "): " + tokens.back());
 }
 
-// reformatExecErrorMsg: fail and required read "execution error at (LOCATION): MESSAGE".
+// One link of Go's execution error chain, `template: LOC: executing "NAME" at <NODE>: REST`,
+// printed as helm4 prints it: "LOC\n  executing \"NAME\" at <NODE>:\n    REST", an include's
+// nested error on the following lines.
+std::string ExecChain(std::string_view message) {
+  constexpr std::string_view kTemplate = "template: ";
+  constexpr std::string_view kIncludeError = "error calling include: ";
+  if (!message.starts_with(kTemplate)) return std::string(message);
+  message.remove_prefix(kTemplate.size());
+  size_t colon = message.find(": ");
+  if (colon == std::string_view::npos) return std::string(message);
+  std::string out(message.substr(0, colon));
+  std::string_view rest = message.substr(colon + 2);
+  size_t node_end = rest.starts_with("executing \"") ? rest.find(">: ") : std::string_view::npos;
+  if (node_end == std::string_view::npos) return out + ": " + std::string(rest);
+  out += "\n  " + std::string(rest.substr(0, node_end + 1)) + ":\n    ";
+  rest = rest.substr(node_end + 3);
+  if (rest.starts_with(kIncludeError)) {
+    return out + "error calling include:\n" + ExecChain(rest.substr(kIncludeError.size()));
+  }
+  return out + std::string(rest);
+}
+
+// reformatExecErrorMsg: `fail` and `required` read "execution error at (LOCATION): MESSAGE"
+// with the location of the call; other errors show the chain of templates.
 Status ExecError(const std::string& name, const Status& error) {
   const std::string& message = error.message();
-  size_t first = message.find(": ");
-  size_t second = first == std::string::npos ? first : message.find(": ", first + 2);
-  if (second == std::string::npos) {
+  for (std::string_view function : {"error calling fail: ", "error calling required: "}) {
+    size_t at = message.find(function);
+    if (at == std::string::npos) continue;
+    size_t template_at = message.rfind("template: ", at);
+    if (template_at == std::string::npos) break;
+    size_t location = template_at + std::string_view("template: ").size();
+    size_t location_end = message.find(": ", location);
+    return Status::Invalid("execution error at (" +
+                           message.substr(location, location_end - location) +
+                           "): " + message.substr(at + function.size()));
+  }
+  if (!message.starts_with("template: ")) {
     return Status::Invalid("execution error in (" + name + "): " + message);
   }
-  std::string location = message.substr(first + 2, second - first - 2);
-  std::string rest = message.substr(second + 2);
-  for (const char* function : {"error calling fail: ", "error calling required: "}) {
-    if (size_t at = rest.find(function); at != std::string::npos) {
-      return Status::Invalid("execution error at (" + location +
-                             "): " + rest.substr(at + std::string_view(function).size()));
-    }
-  }
-  return Status::Invalid(message);
+  return Status::Invalid(ExecChain(message));
 }
 
 // Listed dependencies that charts/ lacks (action.CheckDependencies).

@@ -16,10 +16,11 @@ testing::ProcessResult Converge(std::vector<std::string> args) {
   return testing::Run(args);
 }
 
+// podinfo's test hooks carry random names, so both sides leave tests out.
 testing::ProcessResult Helm(const fs::path& chart) {
   setenv("TZ", "UTC", 1);
-  return testing::Run(
-      {(testing::OracleDir() / "helm4").string(), "template", "rel", chart.string()});
+  return testing::Run({(testing::OracleDir() / "helm4").string(), "template", "rel", chart.string(),
+                       "--skip-tests"});
 }
 
 // Every file under `dir`, keyed by `prefix/relative path`.
@@ -52,7 +53,7 @@ TEST(RenderHelmTest, ChartsFromAGitRepositoryMatchHelm) {
     testing::ProcessResult helm = Helm(path);
     testing::ProcessResult ours =
         Converge({"render", "--repo", daemon.Url("charts"), "--path", "apps/" + name, "--cache-dir",
-                  cache, "--release-name", "rel"});
+                  cache, "--release-name", "rel", "--skip-tests"});
     EXPECT_EQ(ours.exit_code == 0, helm.exit_code == 0) << name << ": " << ours.err;
     EXPECT_EQ(ours.out, helm.out) << name;
     if (helm.exit_code != 0) {
@@ -65,7 +66,7 @@ TEST(RenderHelmTest, ChartsFromAGitRepositoryMatchHelm) {
 }
 
 TEST(RenderHelmTest, ArchiveAndFlagsMatchHelm) {
-  const fs::path chart = testing::CorpusDir() / "helm-testcharts/test1-0.1.0.tgz";
+  const fs::path chart = testing::CorpusDir() / "helm-testcharts/oci-dependent-chart-0.1.0.tgz";
   testing::ProcessResult helm =
       testing::Run({(testing::OracleDir() / "helm4").string(), "template", "rel", chart.string(),
                     "-n", "ns", "--set", "name=x", "--show-only", "templates/*"});
