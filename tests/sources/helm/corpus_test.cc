@@ -335,5 +335,45 @@ TEST(CorpusTest, FlagCombinationsThroughConvergeRenderMatchHelm) {
   CheckParity(ComboCases(), &RenderWithConverge);
 }
 
+// The first line of an error is helm4's (after its "Error: " prefix), for refused corpus charts
+// and for fail, required and nested include failures.
+TEST(CorpusTest, ErrorsReadAsHelms) {
+  converge::testing::TempDir dir;
+  dir.Write("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: 0.1.0\n");
+  dir.Write("c/templates/_h.tpl",
+            "{{- define \"inner\" }}{{ .x.y }}{{ end }}\n"
+            "{{- define \"outer\" }}{{ include \"inner\" . }}{{ end }}\n");
+  std::vector<std::pair<std::string, std::string>> probes = {
+      {"fail", "# {{ fail \"boom\" }}\n"},
+      {"required", "# {{ required \"need x\" .Values.x }}\n"},
+      {"nested", "# {{ include \"outer\" (dict \"x\" nil) }}\n"},
+      {"nested-fail", "# {{ include \"outer\" (dict \"x\" (dict \"y\" (fail \"deep\"))) }}\n"},
+  };
+  std::vector<fs::path> charts;
+  for (const auto& [name, text] : probes) {
+    dir.Write(name + "/Chart.yaml", "apiVersion: v2\nname: " + name + "\nversion: 0.1.0\n");
+    dir.Write(name + "/templates/_h.tpl",
+              converge::testing::ReadFile(dir.path() / "c/templates/_h.tpl"));
+    dir.Write(name + "/templates/a.yaml", text);
+    charts.push_back(dir.path() / name);
+  }
+  for (const char* refused :
+       {"chart-bad-type", "chart-missing-deps", "chart-with-bad-subcharts",
+        "chart-with-schema-negative", "chart-with-template-with-invalid-template-expr", "issue1979",
+        "lib-chart", "compressedchart-0.1.0.tgz"}) {
+    charts.push_back(CorpusDir() / "helm-testcharts" / refused);
+  }
+  for (const fs::path& chart : charts) {
+    Case c{.id = chart.filename().string(), .chart = chart};
+    converge::testing::ProcessResult helm = RunHelm(c);
+    ASSERT_NE(helm.exit_code, 0) << c.id;
+    Outcome ours = RenderInProcess(c);
+    ASSERT_NE(ours.exit_code, 0) << c.id;
+    std::string expected = helm.err.substr(0, helm.err.find('\n'));
+    ASSERT_TRUE(expected.starts_with("Error: ")) << helm.err;
+    EXPECT_EQ(ours.error.substr(0, ours.error.find('\n')), expected.substr(7)) << c.id;
+  }
+}
+
 }  // namespace
 }  // namespace converge::sources::helm
