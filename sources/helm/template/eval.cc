@@ -59,7 +59,9 @@ bool Matches(char param, const Value& value) {
     case 'b':
       return value.kind() == Value::Kind::kBool;
     case 'm':
-      return value.kind() == Value::Kind::kMap && value.HoldsInterfaces();
+      // Helm's named map types (engine.files holds []byte) are not map[string]interface{}.
+      return value.kind() == Value::Kind::kMap && value.HoldsInterfaces() &&
+             value.methods() == nullptr;
     case 'u':
       return false;
     default:
