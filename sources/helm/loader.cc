@@ -3,6 +3,7 @@
 // sub-charts, then validated.
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 
 #include "kube/kube.h"
@@ -136,9 +137,13 @@ Result<std::vector<File>> ReadArchive(std::string_view bytes) {
   return files;
 }
 
+// A Chart.yaml string field; helm4 also takes numbers there (`version: 1`, `appVersion: 1.10`
+// reads "1.1").
 std::string StringField(const nlohmann::json& object, const char* key) {
   auto found = object.find(key);
-  return found != object.end() && found->is_string() ? found->get<std::string>() : "";
+  if (found == object.end()) return "";
+  if (found->is_string()) return found->get<std::string>();
+  return found->is_number() ? found->dump() : "";
 }
 
 Result<nlohmann::json> DecodeYamlObject(std::string_view text, std::string_view source) {
@@ -238,7 +243,9 @@ Status ReadMetadata(Chart& chart, const std::vector<File>& files) {
   for (const File& file : files) {
     if (file.name != "Chart.yaml") continue;
     Result<nlohmann::json> metadata = DecodeYamlObject(file.data, "Chart.yaml");
-    if (!metadata.ok()) return metadata.status().Wrap("cannot load Chart.yaml");
+    if (!metadata.ok()) {
+      return Status::Invalid("cannot load Chart.yaml: " + GoYamlError(metadata.status().message()));
+    }
     chart.metadata = std::move(*metadata);
     found = true;
   }
@@ -264,7 +271,10 @@ Result<Chart> LoadFiles(std::vector<File> files) {
     if (name == "Chart.yaml" || name == "Chart.lock") continue;
     if (name == "values.yaml") {
       Result<Value> values = ReadValues(file.data, "values.yaml");
-      if (!values.ok()) return values.status().Wrap("cannot load values.yaml");
+      if (!values.ok()) {
+        return Status::Invalid("cannot load values.yaml: " +
+                               GoYamlError(values.status().message()));
+      }
       chart.values = std::move(*values);
     } else if (name == "values.schema.json") {
       chart.schema = std::move(file.data);
@@ -304,6 +314,26 @@ Result<Chart> LoadFiles(std::vector<File> files) {
 }
 
 }  // namespace
+
+std::string GoYamlError(const std::string& message) {
+  size_t document = message.find(": document ");
+  if (document == std::string::npos) return message;
+  size_t column_colon = message.rfind(':', document - 1);
+  size_t line_colon = column_colon == std::string::npos || column_colon == 0
+                          ? std::string::npos
+                          : message.rfind(':', column_colon - 1);
+  size_t problem_start = message.find(": ", document + 2);
+  if (line_colon == std::string::npos || problem_start == std::string::npos) return message;
+  int line = std::atoi(message.c_str() + line_colon + 1);
+  std::string problem = message.substr(problem_start + 2);
+  size_t context = problem.find(" while ");
+  bool scanner = context != std::string::npos &&
+                 std::string_view(problem).substr(context + 7).starts_with("scanning");
+  if (context != std::string::npos) problem.resize(context);
+  if (!scanner) --line;
+  std::string where = line > 0 ? "line " + std::to_string(line) + ": " : "";
+  return "error converting YAML to JSON: yaml: " + where + problem;
+}
 
 Result<Value> ReadValues(std::string_view text, std::string_view source) {
   Result<std::vector<kube::Document>> documents = kube::DecodeStream(text, source);

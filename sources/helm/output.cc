@@ -88,7 +88,8 @@ Status ReadHead(const std::string& path, const std::string& document, Manifest& 
                 std::optional<std::string>& hook) {
   Result<std::vector<kube::Document>> decoded = kube::DecodeStream(document, path);
   if (!decoded.ok()) {
-    return Status::Invalid("YAML parse error on " + path + ": " + decoded.status().message());
+    return Status::Invalid("YAML parse error on " + path + ": " +
+                           GoYamlError(decoded.status().message()));
   }
   nlohmann::json head;
   for (kube::Document& item : *decoded) {

@@ -358,9 +358,10 @@ TEST(CorpusTest, ErrorsReadAsHelms) {
     charts.push_back(dir.path() / name);
   }
   for (const char* refused :
-       {"chart-bad-type", "chart-missing-deps", "chart-with-bad-subcharts",
-        "chart-with-schema-negative", "chart-with-template-with-invalid-template-expr", "issue1979",
-        "lib-chart", "compressedchart-0.1.0.tgz"}) {
+       {"chart-bad-requirements", "chart-with-template-with-invalid-yaml", "chart-bad-type",
+        "chart-missing-deps", "chart-with-bad-subcharts", "chart-with-schema-negative",
+        "chart-with-template-with-invalid-template-expr", "issue1979", "lib-chart",
+        "compressedchart-0.1.0.tgz"}) {
     charts.push_back(CorpusDir() / "helm-testcharts" / refused);
   }
   for (const fs::path& chart : charts) {
