@@ -71,7 +71,8 @@ Result<Chart> LoadArchive(std::string_view bytes);
 
 // The values the user gives, in Helm's flags' terms. Each list keeps the flags' order.
 struct ValueOptions {
-  // -f: (name for messages, content) pairs, merged in order.
+  // -f: (name for messages, content) pairs, merged in order. Argo CD's `values` text and
+  // `valuesObject` (as YAML or JSON) go last, as Argo CD passes them.
   std::vector<std::pair<std::string, std::string>> files;
   std::vector<std::string> set_json;     // --set-json a.b={"json":1}
   std::vector<std::string> set;          // --set a.b=1,c={x,y}
