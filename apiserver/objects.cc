@@ -656,6 +656,9 @@ Response ObjectHandler::ApplyUpdate(json object, Write write) {
     Metadata(updated)["labels"]["kubernetes.io/metadata.name"] = name;
   }
   std::vector<Cause> causes = ValidateObject(type_, updated);
+  if (!status_only) {
+    for (Cause& cause : ValidateUpdate(type_, updated, old)) causes.push_back(std::move(cause));
+  }
   if (!causes.empty()) return ErrorResponse(Invalid(type_, name, std::move(causes)));
 
   if (write == Write::kApply) {

@@ -279,6 +279,10 @@ Status Registry::AddCrd(const nlohmann::json& crd) {
     if (version.contains("schema") && version["schema"].contains("openAPIV3Schema")) {
       type.schema = version["schema"]["openAPIV3Schema"];
     }
+    if (version.contains("additionalPrinterColumns") &&
+        version["additionalPrinterColumns"].is_array()) {
+      type.printer_columns = version["additionalPrinterColumns"];
+    }
     type.storage_version = version.value("storage", false);
     added.push_back(std::move(type));
   }

@@ -42,6 +42,8 @@ struct ResourceType {
   // Custom resources: the CRD that defines them and the version's openAPIV3Schema.
   std::string crd_name;
   nlohmann::json schema;
+  // Custom resources: the version's additionalPrinterColumns (empty: NAME and AGE only).
+  nlohmann::json printer_columns = nlohmann::json::array();
   // The version objects are stored in; other served versions of a CRD convert trivially.
   bool storage_version = true;
 

@@ -126,6 +126,48 @@ json ExtraCells(const ResourceType& type, const json& object) {
   return cells;
 }
 
+// A CRD column's "simple JSON path" (.a.b, .a[0].b) in `object`, or nullptr. Filters are
+// not evaluated: such a column stays empty.
+const json* FindSimplePath(const json& object, std::string_view path) {
+  const json* node = &object;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '.') {
+      size_t end = path.find_first_of(".[", i + 1);
+      if (end == std::string_view::npos) end = path.size();
+      std::string key(path.substr(i + 1, end - i - 1));
+      if (!node->is_object() || !node->contains(key)) return nullptr;
+      node = &(*node)[key];
+      i = end;
+    } else if (path[i] == '[') {
+      size_t end = path.find(']', i);
+      if (end == std::string_view::npos) return nullptr;
+      std::string index(path.substr(i + 1, end - i - 1));
+      if (index.empty() || index.find_first_not_of("0123456789") != std::string::npos ||
+          !node->is_array() || std::stoul(index) >= node->size()) {
+        return nullptr;
+      }
+      node = &(*node)[std::stoul(index)];
+      i = end + 1;
+    } else {
+      return nullptr;
+    }
+  }
+  return node;
+}
+
+json PrinterCell(const json& column, const json& object) {
+  const json* value = FindSimplePath(object, column.value("jsonPath", ""));
+  if (value == nullptr || value->is_null()) return nullptr;
+  std::string type = column.value("type", "string");
+  if (type == "date" && value->is_string()) {
+    int64_t at = ParseRfc3339(value->get<std::string>());
+    return at == 0 ? *value : json(HumanDuration(UnixSeconds() - at));
+  }
+  if (type == "string") return value->is_string() ? *value : json(kube::EncodeJson(*value));
+  return *value;
+}
+
 json PartialMetadata(const json& object) {
   json metadata = object.value("metadata", json::object());
   metadata.erase("managedFields");
@@ -149,26 +191,42 @@ json Table(const ResourceType& type, const std::vector<json>& objects,
                      {"format", "name"},
                      {"description", "Name must be unique within a namespace."},
                      {"priority", 0}});
-  for (const Column& column : ExtraColumns(type)) {
-    columns.push_back({{"name", column.name},
-                       {"type", column.type},
-                       {"format", column.format},
-                       {"description", column.description},
+  // A CRD's own columns replace the default AGE column, as kube-apiserver does.
+  bool crd_columns = type.custom() && !type.printer_columns.empty();
+  if (crd_columns) {
+    for (const json& column : type.printer_columns) {
+      columns.push_back({{"name", column.value("name", "")},
+                         {"type", column.value("type", "string")},
+                         {"format", column.value("format", "")},
+                         {"description", column.value("description", "")},
+                         {"priority", column.value("priority", 0)}});
+    }
+  } else {
+    for (const Column& column : ExtraColumns(type)) {
+      columns.push_back({{"name", column.name},
+                         {"type", column.type},
+                         {"format", column.format},
+                         {"description", column.description},
+                         {"priority", 0}});
+    }
+    columns.push_back({{"name", "Age"},
+                       {"type", "date"},
+                       {"format", ""},
+                       {"description",
+                        "CreationTimestamp is a timestamp representing the server "
+                        "time when this object was created."},
                        {"priority", 0}});
   }
-  columns.push_back({{"name", "Age"},
-                     {"type", "date"},
-                     {"format", ""},
-                     {"description",
-                      "CreationTimestamp is a timestamp representing the server "
-                      "time when this object was created."},
-                     {"priority", 0}});
   json rows = json::array();
   for (const json& object : objects) {
     json cells = json::array();
     cells.push_back(object.value("metadata", json::object()).value("name", ""));
-    for (json& cell : ExtraCells(type, object)) cells.push_back(std::move(cell));
-    cells.push_back(Age(object));
+    if (crd_columns) {
+      for (const json& column : type.printer_columns) cells.push_back(PrinterCell(column, object));
+    } else {
+      for (json& cell : ExtraCells(type, object)) cells.push_back(std::move(cell));
+      cells.push_back(Age(object));
+    }
     rows.push_back({{"cells", std::move(cells)}, {"object", PartialMetadata(object)}});
   }
   return {{"kind", "Table"},

@@ -262,4 +262,60 @@ std::vector<Cause> ValidateObject(const ResourceType& type, const json& object) 
   return causes;
 }
 
+namespace {
+
+// Kubernetes' immutable fields of built-in kinds, with the wording of their validation errors.
+struct ImmutableField {
+  std::string_view group;
+  std::string_view resource;
+  std::vector<std::string_view> path;
+  std::string_view detail;
+};
+
+const std::vector<ImmutableField>& ImmutableFields() {
+  static const std::vector<ImmutableField> fields = {
+      {"apps", "deployments", {"spec", "selector"}, "field is immutable"},
+      {"apps", "replicasets", {"spec", "selector"}, "field is immutable"},
+      {"apps", "daemonsets", {"spec", "selector"}, "field is immutable"},
+      {"apps", "statefulsets", {"spec", "selector"}, "field is immutable"},
+      {"batch", "jobs", {"spec", "template"}, "field is immutable"},
+      {"", "services", {"spec", "clusterIP"}, "may not change once set"},
+  };
+  return fields;
+}
+
+const json* At(const json& object, const std::vector<std::string_view>& path) {
+  const json* at = &object;
+  for (std::string_view step : path) {
+    if (!at->is_object()) return nullptr;
+    auto found = at->find(std::string(step));
+    if (found == at->end()) return nullptr;
+    at = &*found;
+  }
+  return at;
+}
+
+}  // namespace
+
+std::vector<Cause> ValidateUpdate(const ResourceType& type, const json& updated, const json& old) {
+  std::vector<Cause> causes;
+  if (type.custom()) return causes;
+  for (const ImmutableField& field : ImmutableFields()) {
+    if (field.group != type.group || field.resource != type.resource) continue;
+    const json* before = At(old, field.path);
+    const json* after = At(updated, field.path);
+    // Unset before (not yet defaulted or allocated) is not a change.
+    if (before == nullptr || before->is_null() || (before->is_string() && before->empty())) {
+      continue;
+    }
+    if (after != nullptr && *after != *before) {
+      std::string name;
+      for (std::string_view step : field.path)
+        name += (name.empty() ? "" : ".") + std::string(step);
+      causes.push_back(InvalidValue(name, *after, std::string(field.detail)));
+    }
+  }
+  return causes;
+}
+
 }  // namespace converge::apiserver

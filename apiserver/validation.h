@@ -29,6 +29,11 @@ ApiResult<DecodeOutcome> CheckDecode(const ResourceType& type, nlohmann::json& o
 // Name rules and required fields: 422 Invalid with causes.
 std::vector<Cause> ValidateObject(const ResourceType& type, const nlohmann::json& object);
 
+// Changes of fields Kubernetes refuses to change after creation (a workload's selector, a Job's
+// template, a Service's clusterIP): 422 Invalid causes, worded as Kubernetes words them.
+std::vector<Cause> ValidateUpdate(const ResourceType& type, const nlohmann::json& updated,
+                                  const nlohmann::json& old);
+
 // DNS-1123 checks as Kubernetes words them; empty when valid.
 std::string CheckDnsSubdomain(const std::string& value);
 std::string CheckDnsLabel(const std::string& value);

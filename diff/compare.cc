@@ -411,16 +411,25 @@ ResourceDiff Differ::Finish(const kube::Object* desired_object, const kube::Obje
 Result<Report> Differ::CompareAll(const std::vector<kube::Object>& desired,
                                   const std::vector<kube::Object>& live,
                                   const DryRunResults* dry_runs) const {
-  // Sorted entries rather than a map: one allocation for all keys' slots.
+  // Sorted entries rather than a map: one allocation for all keys' slots, and keys that view
+  // the objects' own strings instead of copying four of them per object.
+  struct KeyView {
+    std::string_view group, kind, ns, name;
+    auto operator<=>(const KeyView&) const = default;
+    bool operator==(const KeyView&) const = default;
+  };
   struct Entry {
-    kube::ResourceKey key;
+    KeyView key;
     const kube::Object* object;
     bool is_live;
   };
+  auto key_of = [](const kube::Object& object) {
+    return KeyView{object.Group(), object.Kind(), object.Namespace(), object.Name()};
+  };
   std::vector<Entry> entries;
   entries.reserve(desired.size() + live.size());
-  for (const kube::Object& object : desired) entries.push_back({object.Key(), &object, false});
-  for (const kube::Object& object : live) entries.push_back({object.Key(), &object, true});
+  for (const kube::Object& object : desired) entries.push_back({key_of(object), &object, false});
+  for (const kube::Object& object : live) entries.push_back({key_of(object), &object, true});
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
     return a.key != b.key ? a.key < b.key : a.is_live < b.is_live;
   });
@@ -449,7 +458,7 @@ Result<Report> Differ::CompareAll(const std::vector<kube::Object>& desired,
     i = next;
     const kube::Object* dry_run = nullptr;
     if (dry_runs != nullptr && want != nullptr) {
-      auto it = dry_runs->find(first.key);
+      auto it = dry_runs->find(want->Key());
       if (it != dry_runs->end()) dry_run = &it->second;
     }
     report.resources.push_back(dry_run != nullptr && have != nullptr ? CompareDryRun(*dry_run, have)

@@ -38,23 +38,20 @@ Result<int> ParseWave(const kube::Object& object, std::string_view annotation,
   return static_cast<int>(value);
 }
 
-// sync-wave, else (for Helm hooks) hook-weight, else 0.
-Result<int> WaveOf(const kube::Object& object, bool helm_hook) {
+// sync-wave, else Helm's hook-weight (on any object, as gitops-engine's syncwaves.Wave), else 0.
+Result<int> WaveOf(const kube::Object& object) {
   for (const char* annotation : kWaveAnnotations) {
     std::string_view text = object.Annotation(annotation);
     if (!text.empty()) return ParseWave(object, annotation, text);
   }
-  if (helm_hook) {
-    std::string_view weight = object.Annotation(kHelmHookWeight);
-    if (!weight.empty()) return ParseWave(object, kHelmHookWeight, weight);
-  }
+  std::string_view weight = object.Annotation(kHelmHookWeight);
+  if (!weight.empty()) return ParseWave(object, kHelmHookWeight, weight);
   return 0;
 }
 
 // How an object takes part in a sync.
 struct HookInfo {
   bool hook = false;
-  bool helm = false;
   std::vector<Phase> phases;  // empty for a hook that never runs in a sync (Skip, PreDelete)
   std::vector<HookDeletePolicy> policies;
 };
@@ -94,7 +91,6 @@ Result<HookInfo> ReadHook(const kube::Object& object) {
     // Helm's install and upgrade hooks map onto Argo CD's phases; the rest (test, rollback,
     // delete) do not run in a sync.
     info.hook = true;
-    info.helm = true;
     for (const std::string& type : SplitList(helm)) {
       if (type == "pre-install" || type == "pre-upgrade") info.phases.push_back(Phase::kPreSync);
       if (type == "post-install" || type == "post-upgrade") info.phases.push_back(Phase::kPostSync);
@@ -221,6 +217,11 @@ std::string TrackingId(std::string_view app_id, const kube::ResourceKey& key) {
   return std::string(app_id) + ":" + key.group + "/" + key.kind + ":" + key.ns + "/" + key.name;
 }
 
+void StampTracking(kube::Object& object, std::string_view app_id) {
+  object.SetLabel(kManagedByLabel, kManagedByValue);
+  object.SetAnnotation(kTrackingAnnotation, TrackingId(app_id, object.Key()));
+}
+
 std::string TrackedApp(std::string_view tracking_id) {
   size_t colon = tracking_id.find(':');
   return colon == std::string_view::npos ? "" : std::string(tracking_id.substr(0, colon));
@@ -282,7 +283,7 @@ Result<Plan> MakePlan(const PlanInput& input, const Options& options) {
       plan.skipped.push_back(key);
       continue;
     }
-    Result<int> wave = WaveOf(object, hook->helm);
+    Result<int> wave = WaveOf(object);
     if (!wave.ok()) return wave.status();
     Result<ResourceOptions> resource = OptionsOf(object, options);
     if (!resource.ok()) return resource.status();
@@ -305,7 +306,7 @@ Result<Plan> MakePlan(const PlanInput& input, const Options& options) {
       kube::Object ns(nlohmann::json{{"apiVersion", "v1"},
                                      {"kind", "Namespace"},
                                      {"metadata", {{"name", input.destination_namespace}}}});
-      plan.tasks.push_back(Task{.key = key, .object = std::move(ns)});
+      plan.tasks.push_back(Task{.key = key, .object = std::move(ns), .managed_namespace = true});
     }
   }
 
@@ -322,7 +323,7 @@ Result<Plan> MakePlan(const PlanInput& input, const Options& options) {
       plan.prune_skipped.push_back(key);
       continue;
     }
-    Result<int> wave = WaveOf(*live, false);
+    Result<int> wave = WaveOf(*live);
     plan.tasks.push_back(Task{.phase = Phase::kSync,
                               .wave = wave.ok() ? *wave : 0,
                               .action = Action::kPrune,
@@ -330,8 +331,9 @@ Result<Plan> MakePlan(const PlanInput& input, const Options& options) {
                               .object = *live,
                               .options = *resource});
   }
-  bool applies = std::any_of(plan.tasks.begin(), plan.tasks.end(),
-                             [](const Task& t) { return t.action == Action::kApply && !t.hook; });
+  bool applies = std::any_of(plan.tasks.begin(), plan.tasks.end(), [](const Task& t) {
+    return t.action == Action::kApply && !t.hook && !t.managed_namespace;
+  });
   if (options.prune && !options.allow_empty && !applies && tracked > 0) {
     return Status::Invalid("the sync would prune all " + std::to_string(tracked) +
                            " tracked objects and allowEmpty is false");

@@ -4,18 +4,30 @@
 // as Argo CD orders them (phase, wave, kind, name) with its hooks, sync options and prune
 // rules, so that repositories written for Argo CD sync the same way here.
 //
+// Execute carries a plan out against a cluster through kube::Client: server-side dry-run of
+// every task first, then server-side apply wave by wave with health waits, hooks and prune.
+// RunWithRetry repeats a failed operation with Argo CD's backoff.
+//
 // sync/ never reads Git and never renders; it sees objects only. Planning is pure: the same
-// inputs give the same plan, byte for byte. Thread-compatible.
+// inputs give the same plan, byte for byte. Thread-compatible; Execute starts no thread.
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/status.h"
 #include "kube/kube.h"
+#include "sync/health/health.h"
+
+namespace converge::kube {
+class Client;
+struct GroupVersionKind;
+}  // namespace converge::kube
 
 namespace converge::sync {
 
@@ -26,6 +38,9 @@ inline constexpr char kManagedByValue[] = "converge";
 
 // "<app-namespace>_<app>:<group>/<kind>:<namespace>/<name>"
 std::string TrackingId(std::string_view app_id, const kube::ResourceKey& key);
+// Sets the managed-by label and the tracking annotation, as Execute writes them.
+// REQUIRES: `object` has its name and namespace.
+void StampTracking(kube::Object& object, std::string_view app_id);
 // The Application part of a tracking id ("" when there is none or it is malformed).
 std::string TrackedApp(std::string_view tracking_id);
 
@@ -83,6 +98,9 @@ struct Task {
   bool hook = false;
   std::vector<HookDeletePolicy> hook_delete_policies;  // hooks only; sorted, unique
   ResourceOptions options;
+  // CreateNamespace's namespace: created when missing, never changed, never tracked (so that
+  // prune can never delete a namespace the Application did not declare).
+  bool managed_namespace = false;
 };
 
 struct Plan {
@@ -108,6 +126,17 @@ struct PlanInput {
   std::vector<std::string> cluster_scoped;
 };
 
+// The two sides of a comparison as a sync would see them: the objects a sync would apply
+// (hooks and a CreateNamespace namespace left out, named and stamped with `app_id`'s tracking as
+// the sync writes them) and, of `live`, those objects' counterparts and the tracked objects the
+// sync would prune or keep.
+struct ComparisonSides {
+  std::vector<kube::Object> desired;
+  std::vector<kube::Object> live;
+  std::vector<kube::ResourceKey> shared;  // desired objects tracked by another Application
+};
+ComparisonSides SidesOf(const Plan& plan, std::string_view app_id, std::vector<kube::Object> live);
+
 // Orders the sync. kInvalid for bad annotations (naming the object and annotation),
 // duplicate desired objects, a desired object tracked to another Application when
 // fail_on_shared_resource is set, or a sync that would prune everything without allow_empty.
@@ -128,5 +157,109 @@ struct RetryPolicy {
 std::chrono::seconds RetryDelay(const RetryPolicy& policy, int attempt);
 // Whether a sync that has failed `failures` times may run again.
 bool MayRetry(const RetryPolicy& policy, int failures);
+
+// Time for the executor's waits and the retry loop. Tests of the retry loop inject a fake.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual std::chrono::system_clock::time_point Now() = 0;
+  // Waits `duration`; returns false at once when `stop` is requested.
+  virtual bool Sleep(std::chrono::milliseconds duration, std::stop_token stop) = 0;
+};
+
+// The wall clock. Thread-safe.
+Clock& SystemClock();
+
+// A task's result, as Argo CD reports it in operationState.syncResult.resources.
+enum class ResultStatus { kSynced, kSyncFailed, kPruned, kPruneSkipped };
+std::string_view ResultStatusName(ResultStatus status);  // "Synced", ...
+
+enum class OperationPhase { kRunning, kSucceeded, kFailed, kError, kTerminating };
+std::string_view OperationPhaseName(OperationPhase phase);  // "Running", ...
+
+struct ResourceResult {
+  kube::ResourceKey key;  // a generateName hook carries the name it was created with
+  Phase phase = Phase::kSync;
+  int wave = 0;
+  bool hook = false;
+  ResultStatus status = ResultStatus::kSynced;
+  // Hooks only: Running while awaited, then Succeeded or Failed.
+  std::optional<OperationPhase> hook_phase;
+  std::string message;  // starts with the object ("Deployment/web/api: configured")
+};
+
+struct Outcome {
+  // Succeeded; Failed when a task failed (dry run, apply, health, hook, timeout, a shared
+  // resource); Error when the cluster could not be reached; Failed with "terminated" on
+  // cancellation.
+  OperationPhase phase = OperationPhase::kRunning;
+  std::string message;
+  std::vector<ResourceResult> resources;  // plan order; shared and prune-skipped ones last
+  std::chrono::system_clock::time_point started_at;
+  std::chrono::system_clock::time_point finished_at;
+};
+
+struct ExecuteOptions {
+  std::string app_id;  // "<namespace>_<name>": the tracking id stamped on applied objects
+  Options sync;        // the app-level options the plan was made with
+  // Names generateName hooks as Argo CD does: <generateName><revision[:7]>-<phase>-<unix>.
+  std::string revision;
+  // Limit for the whole operation, waits included; 0 waits forever (until `stop`).
+  std::chrono::seconds timeout{300};
+  // Between two looks at the objects a wave waits for.
+  std::chrono::milliseconds poll_interval{200};
+  health::Options health;
+  // Called with each result when it is decided (and when a hook starts running).
+  std::function<void(const ResourceResult&)> progress;
+  Clock* clock = nullptr;  // nullptr: SystemClock()
+};
+
+// Carries out `plan`:
+//   1. reads every task's live object and dry-runs it on the server (apply, or create and
+//      update for Replace); any failure ends the operation before anything is written, except
+//      for custom resources whose CRD the sync creates, objects in a namespace it creates, and
+//      SkipDryRunOnMissingResource kinds. With options.sync.dry_run it stops here.
+//   2. runs the PreSync, Sync and PostSync waves in order: applies with server-side apply
+//      (field manager "converge", force), stamping the tracking label and annotation; waits
+//      for each CRD to be Established; deletes prunes (never an object tracked by another
+//      Application); then waits until every applied object is Healthy (Degraded fails), every
+//      hook has completed, and every prune is gone, before the next wave.
+//   3. on failure runs the SyncFail hooks.
+// Hooks are deleted before creation, on success or on failure as their policies say.
+// Objects tracked by another Application are never touched and fail the sync (SharedResource).
+Outcome Execute(const Plan& plan, kube::Client& client, const ExecuteOptions& options,
+                std::stop_token stop = {});
+
+// The live objects a plan needs: every object carrying `app_id`'s tracking id (found by the
+// managed-by label across all listable kinds the server serves) and the live counterparts of
+// `desired` (to see objects owned by another Application). Desired objects without a namespace
+// are looked up in `destination_namespace`. Sorted by key.
+Result<std::vector<kube::Object>> ReadLiveObjects(kube::Client& client, std::string_view app_id,
+                                                  const std::vector<kube::Object>& desired,
+                                                  std::string_view destination_namespace);
+
+// Every kind the server lists (preferred version of each group), from discovery.
+Result<std::vector<kube::GroupVersionKind>> ListableKinds(kube::Client& client);
+
+// One attempt of a retried operation, as operationState records it.
+struct Attempt {
+  OperationPhase phase = OperationPhase::kRunning;
+  std::string message;
+  std::chrono::system_clock::time_point started_at;
+  std::chrono::system_clock::time_point finished_at;
+  // When the next attempt starts; nullopt when there is none.
+  std::optional<std::chrono::system_clock::time_point> next_retry_at;
+};
+
+struct OperationState {
+  Outcome outcome;  // of the last attempt
+  int retry_count = 0;
+  std::vector<Attempt> attempts;
+};
+
+// Runs `attempt` until it Succeeds, `policy` allows no more retries, or `stop` is requested,
+// sleeping RetryDelay between attempts on `clock`.
+OperationState RunWithRetry(const RetryPolicy& policy, Clock& clock, std::stop_token stop,
+                            const std::function<Outcome()>& attempt);
 
 }  // namespace converge::sync

@@ -32,6 +32,10 @@ Status ConfigureLogging(const ParsedFlags& flags);
 
 int RunRender(std::span<const std::string> args, Streams streams);
 int RunApiserver(std::span<const std::string> args, Streams streams);
+int RunSync(std::span<const std::string> args, Streams streams);
+int RunDiff(std::span<const std::string> args, Streams streams);
+int RunOperator(std::span<const std::string> args, Streams streams);
+int RunUp(std::span<const std::string> args, Streams streams);
 
 // Prints "converge: error: MESSAGE" (credentials redacted) and returns `code`.
 int Fail(Streams streams, const Status& status, int code = 1);

@@ -62,8 +62,12 @@ const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
       {"apiserver", "run the embedded Kubernetes API server (kubectl works against it)",
        &RunApiserver},
+      {"diff", "show how the cluster differs from a source (like kubectl diff)", &RunDiff},
+      {"operator", "run the controller that keeps Applications in sync", &RunOperator},
       {"render", "print the manifests a source renders to (like helm template, kustomize build)",
        &RunRender},
+      {"sync", "sync a source to the cluster once: dry run, waves, hooks, prune", &RunSync},
+      {"up", "the zero-setup demo: API server, example Git repository, operator", &RunUp},
       {"version", "print the version", &RunVersion},
       {"help", "show this help", &RunHelp},
   };

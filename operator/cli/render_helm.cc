@@ -34,15 +34,16 @@ Result<sources::helm::Options> HelmOptions(const ParsedFlags& flags) {
   }
   Result<sources::helm::tmpl::Value> merged = sources::helm::MergeUserValues(values);
   if (!merged.ok()) return merged.status();
-  return sources::helm::Options{.release_name = flags.String("release-name"),
-                                .release_namespace = flags.String("namespace"),
-                                .values = std::move(*merged),
-                                .kube_version = flags.String("kube-version"),
-                                .api_versions = flags.List("api-versions"),
-                                .include_crds = flags.Bool("include-crds"),
-                                .no_hooks = flags.Bool("no-hooks"),
-                                .skip_tests = flags.Bool("skip-tests"),
-                                .show_only = flags.List("show-only")};
+  return sources::helm::Options{
+      .release_name = flags.String("release-name"),
+      .release_namespace = flags.Has("namespace") ? flags.String("namespace") : "default",
+      .values = std::move(*merged),
+      .kube_version = flags.String("kube-version"),
+      .api_versions = flags.List("api-versions"),
+      .include_crds = flags.Bool("include-crds"),
+      .no_hooks = flags.Bool("no-hooks"),
+      .skip_tests = flags.Bool("skip-tests"),
+      .show_only = flags.List("show-only")};
 }
 
 }  // namespace
@@ -53,11 +54,6 @@ std::vector<FlagSpec> HelmRenderFlags() {
        .value_name = "NAME",
        .help = "helm: .Release.Name",
        .default_value = "release-name"},
-      {.name = "namespace",
-       .short_name = 'n',
-       .value_name = "NS",
-       .help = "helm: .Release.Namespace",
-       .default_value = "default"},
       ListFlag("values", "FILE", "helm: a values file (repeatable)", 'f'),
       ListFlag("set", "K=V", "helm: set values (a.b=1,c={x,y})"),
       ListFlag("set-string", "K=V", "helm: set string values"),
@@ -74,7 +70,7 @@ std::vector<FlagSpec> HelmRenderFlags() {
 }
 
 Result<HelmOutput> RenderHelm(const sources::tree::FileTree& tree, std::string_view chart_path,
-                              const ParsedFlags& flags) {
+                              const ParsedFlags& flags, bool want_objects) {
   Result<sources::helm::Chart> chart = sources::helm::LoadChart(tree, chart_path);
   if (!chart.ok()) return chart.status();
   Result<sources::helm::Options> options = HelmOptions(flags);
@@ -84,7 +80,7 @@ Result<HelmOutput> RenderHelm(const sources::tree::FileTree& tree, std::string_v
   Result<std::string> text = sources::helm::FormatTemplate(*release, *options);
   if (!text.ok()) return text.status();
   HelmOutput output{.text = std::move(*text)};
-  if (flags.String("output") == "json") {
+  if (want_objects) {
     Result<std::vector<kube::Object>> objects = kube::DecodeObjects(output.text, "helm template");
     if (!objects.ok()) return objects.status();
     output.objects = std::move(*objects);

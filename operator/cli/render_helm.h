@@ -11,18 +11,19 @@
 
 namespace converge::cli {
 
-// --release-name, --namespace, -f, --set*, --kube-version, --api-versions, --include-crds,
-// --no-hooks, --skip-tests, --show-only.
+// --release-name, -f, --set*, --kube-version, --api-versions, --include-crds, --no-hooks,
+// --skip-tests, --show-only. .Release.Namespace is --namespace where the command has it (render's
+// -n, diff's and sync's destination namespace, as Argo CD passes it), else "default".
 std::vector<FlagSpec> HelmRenderFlags();
 
 struct HelmOutput {
   std::string text;                   // exactly what `helm template` prints
-  std::vector<kube::Object> objects;  // with --output json: the printed documents
+  std::vector<kube::Object> objects;  // the printed documents, when asked for
 };
 
-// Renders the chart at `chart_path` of `tree` (a directory or .tgz). -f and --set-file paths
-// are read from the local disk, as helm reads them.
+// Renders the chart at `chart_path` of `tree` (a directory or .tgz); `objects` is filled when
+// `want_objects`. -f and --set-file paths are read from the local disk, as helm reads them.
 Result<HelmOutput> RenderHelm(const sources::tree::FileTree& tree, std::string_view chart_path,
-                              const ParsedFlags& flags);
+                              const ParsedFlags& flags, bool want_objects);
 
 }  // namespace converge::cli

@@ -2,7 +2,8 @@
 // sources/git/git.h: Git repositories as Converge reads them: one bare mirror per remote under a
 // cache directory, revisions resolved the way Argo CD's targetRevision and Flux's GitRepository
 // ref resolve them, and a read-only tree view of a commit (sources/tree's FileTree) without any
-// checkout. It never writes to a remote and never starts threads.
+// checkout. It never writes to a remote; its only threads are the watchdogs that end network
+// operations at their deadline.
 //
 // Credentials never appear in messages, logs or results: URLs are always printed through
 // DisplayUrl(), which drops the user-info.
@@ -59,6 +60,11 @@ struct CredentialRule {
   Credentials credentials;
 };
 
+// The credentials of the longest rule prefixing `normalized_url` on whole path segments, or
+// nullptr.
+const Credentials* FindCredentials(const std::vector<CredentialRule>& rules,
+                                   const std::string& normalized_url);
+
 // --- Revisions ----------------------------------------------------------------------------------
 
 // A resolved revision.
@@ -79,9 +85,8 @@ struct Options {
   // Where mirrors live, one bare repository per normalized URL. Required.
   std::filesystem::path cache_dir;
   std::vector<CredentialRule> credentials;
-  // A network operation (ls-remote, fetch) still running after this long fails. libgit2 1.5
-  // has no socket timeout: the deadline is checked whenever the transfer reports progress, so
-  // a server that accepts and then sends nothing at all is not interrupted.
+  // A network operation (connect plus ls-remote, or a fetch) still running after this long
+  // fails, also when the server accepted the connection and then went silent.
   std::chrono::seconds timeout{60};
   // Tree views refuse files larger than this and stop after reading this many bytes in total
   // (defaults: 16 MiB per file, 256 MiB per view), so a hostile repository cannot exhaust memory.
@@ -132,6 +137,10 @@ class Mirror {
   // were deleted. Mirrors this Mirror is working on are skipped.
   Result<int> ExpireUnused(std::chrono::system_clock::time_point now, std::chrono::seconds max_age);
 
+  // Replaces the credential rules for the operations that start from now on (the operator
+  // reads them from Secrets that change while it runs).
+  void SetCredentials(std::vector<CredentialRule> rules);
+
   Stats stats() const;
 
  private:
@@ -149,7 +158,7 @@ class Mirror {
   Result<Commit> Check(Repo& repo, std::string_view url, std::string_view revision);
 
   Options options_;
-  mutable std::mutex mu_;  // guards repos_ and stats_
+  mutable std::mutex mu_;  // guards repos_, stats_ and options_.credentials
   std::map<std::string, std::unique_ptr<Repo>> repos_;
   Stats stats_;
 };

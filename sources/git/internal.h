@@ -14,6 +14,7 @@
 
 #include "base/status.h"
 #include "sources/git/git.h"
+#include "sources/git/socket_stream.h"
 
 namespace converge::sources::git {
 
@@ -28,10 +29,6 @@ struct UrlParts {
 
 // kInvalid (URL printed without user-info) when there is no scheme or host.
 Result<UrlParts> ParseUrl(std::string_view url);
-
-// The credentials of the longest matching prefix rule, or nullptr.
-const Credentials* FindCredentials(const std::vector<CredentialRule>& rules,
-                                   const std::string& normalized_url);
 
 // Owning handles for libgit2 objects.
 struct GitDeleter {
@@ -82,6 +79,8 @@ class Connection {
   Connection() = default;
   Status Failure(int code, std::string_view what) const;
 
+  // Declared before the remote so the sockets the remote owns close before it goes.
+  std::unique_ptr<Watchdog> watchdog_;
   GitPtr<git_remote> remote_;
   std::unique_ptr<Context> context_;
   std::vector<std::string> header_storage_;

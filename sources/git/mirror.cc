@@ -204,11 +204,19 @@ Status IsolateConfig(git_repository* repo, const fs::path& dir) {
 
 }  // namespace
 
-Mirror::Mirror(Options options) : options_(std::move(options)) { git_libgit2_init(); }
+Mirror::Mirror(Options options) : options_(std::move(options)) {
+  git_libgit2_init();
+  RegisterSocketStream();
+}
 
 Mirror::~Mirror() {
   repos_.clear();
   git_libgit2_shutdown();
+}
+
+void Mirror::SetCredentials(std::vector<CredentialRule> rules) {
+  std::lock_guard lock(mu_);
+  options_.credentials = std::move(rules);
 }
 
 Mirror::Repo& Mirror::RepoFor(const std::string& key) {
@@ -305,8 +313,11 @@ Result<Commit> Mirror::Check(Repo& repo, std::string_view url, std::string_view 
   if (Status s = OpenMirror(repo); !s.ok()) return s;
 
   Credentials credentials;
-  if (const Credentials* rule = FindCredentials(options_.credentials, repo.key)) {
-    credentials = *rule;
+  {
+    std::lock_guard lock(mu_);
+    if (const Credentials* rule = FindCredentials(options_.credentials, repo.key)) {
+      credentials = *rule;
+    }
   }
   Result<UrlParts> parts = ParseUrl(url);
   if (!parts->password.empty()) {

@@ -169,6 +169,8 @@ Result<std::unique_ptr<Connection>> Connection::Open(git_repository* repo, const
       .deadline = std::chrono::steady_clock::now() + timeout,
       .timeout = timeout,
   });
+  connection->watchdog_ = std::make_unique<Watchdog>(connection->context_->deadline);
+  Watchdog::Scope scope(*connection->watchdog_);
   if (credentials != nullptr && !credentials->bearer_token.empty()) {
     connection->header_storage_.push_back("Authorization: Bearer " + credentials->bearer_token);
   }
@@ -197,7 +199,7 @@ Connection::~Connection() {
 
 Status Connection::Failure(int code, std::string_view what) const {
   std::string where(what);
-  if (context_->timed_out) {
+  if (context_->timed_out || watchdog_->fired()) {
     return Status::Unavailable(where + ": timed out after " +
                                std::to_string(context_->timeout.count()) + "s");
   }
@@ -211,6 +213,7 @@ Status Connection::Failure(int code, std::string_view what) const {
 }
 
 Result<Advertisement> Connection::List() {
+  Watchdog::Scope scope(*watchdog_);
   const git_remote_head** heads = nullptr;
   size_t count = 0;
   std::string url = DisplayUrl(git_remote_url(remote_.get()));
@@ -230,6 +233,7 @@ Result<Advertisement> Connection::List() {
 }
 
 Status Connection::Fetch(const std::vector<std::string>& refspecs) {
+  Watchdog::Scope scope(*watchdog_);
   std::vector<char*> specs;
   std::vector<std::string> storage = refspecs;
   for (std::string& spec : storage) specs.push_back(spec.data());

@@ -62,7 +62,8 @@ Result<UrlParts> ParseUrl(std::string_view url) {
     rest = rest.substr(0, bracket + 1);
   }
   parts.host = AsciiLower(rest);
-  if (parts.host.empty()) {
+  // file:// names a repository on this machine (the local demo of `converge up`).
+  if (parts.host.empty() && parts.scheme != "file") {
     return Status::Invalid("repository URL \"" + DisplayUrl(url) + "\" has no host");
   }
   if (parts.port == DefaultPort(parts.scheme)) parts.port.clear();

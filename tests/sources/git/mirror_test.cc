@@ -236,6 +236,18 @@ TEST_F(MirrorTest, DamagedMirrorIsClonedAgain) {
   EXPECT_TRUE(mirror.Tree(*commit, "").ok());
 }
 
+TEST_F(MirrorTest, ReadsRepositoriesOnThisMachineThroughFileUrls) {
+  std::string head = upstream_->Commit({{"a.yaml", "a: 1\n"}}, "one");
+  std::string url = "file://" + upstream_->bare().string();
+  Mirror mirror(MirrorOptions());
+  Result<Commit> commit = mirror.Resolve(url, "main");
+  ASSERT_TRUE(commit.ok()) << commit.status().message();
+  EXPECT_EQ(commit->sha, head);
+  EXPECT_EQ(*(*mirror.Tree(*commit, ""))->Read("a.yaml"), "a: 1\n");
+  std::string next = upstream_->Commit({{"a.yaml", "a: 2\n"}}, "two");
+  EXPECT_EQ(mirror.Resolve(url, "main")->sha, next);
+}
+
 TEST_F(MirrorTest, ExpiresUnusedMirrors) {
   upstream_->Commit({{"a.yaml", "a: 1\n"}}, "one");
   Mirror mirror(MirrorOptions());

@@ -172,5 +172,46 @@ TEST_F(TransportTest, SshWithKeysAndKnownHosts) {
   }
 }
 
+// A server that accepts the connection, sends one byte and then nothing more: the operation
+// ends at its deadline on every transport, SSH included (libssh2 waits on the socket itself).
+TEST_F(TransportTest, SilentServerTimesOutOnEveryTransport) {
+  testing::GitDaemon daemon(repos_);
+  testing::HttpServer http(repos_, {});
+  testing::HttpServer https(repos_, {.tls = true});
+  testing::SshServer ssh(repos_);
+  struct Case {
+    std::string name;
+    int port;
+    std::string scheme_and_user;
+    std::string path;
+    Credentials credentials;
+  };
+  std::vector<Case> cases = {
+      {"git daemon", daemon.port(), "git://", "/app.git", {}},
+      {"http", http.port(), "http://", "/git/app.git", {}},
+      {"https", https.port(), "https://", "/git/app.git", {.ca_file = https.ca_file()}},
+      {"ssh",
+       ssh.port(),
+       "ssh://" + UserName() + "@",
+       (repos_ / "app.git").string(),
+       {.ssh_private_key = ssh.client_key(), .known_hosts = ssh.known_hosts()}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    testing::Relay relay({.target_port = c.port, .cut_after = 1, .stall = true});
+    std::string url = c.scheme_and_user + "127.0.0.1:" + std::to_string(relay.port()) + c.path;
+    Options options = MirrorOptions({{.url_prefix = url, .credentials = c.credentials}});
+    options.cache_dir = dir_.path() / ("cache-" + std::to_string(c.port));
+    options.timeout = std::chrono::seconds(1);
+    Mirror mirror(options);
+    Result<Commit> silent = mirror.Resolve(url, "main");
+    ASSERT_FALSE(silent.ok());
+    EXPECT_EQ(silent.status().code(), StatusCode::kUnavailable) << silent.status().message();
+    EXPECT_NE(silent.status().message().find("timed out after 1s"), std::string::npos)
+        << silent.status().message();
+    EXPECT_TRUE(relay.WaitUntilCut());
+  }
+}
+
 }  // namespace
 }  // namespace converge::sources::git

@@ -73,6 +73,7 @@ class HttpServer {
   std::string Url(const std::string& name) const;
   // The CA that signed the server's certificate (with tls).
   std::filesystem::path ca_file() const { return dir_.path() / "ca.crt"; }
+  int port() const { return port_; }
 
  private:
   TempDir dir_;
@@ -90,6 +91,7 @@ class SshServer {
   std::string Url(const std::string& name) const;
   // The same without the user name, which the client then supplies.
   std::string UrlWithoutUser(const std::string& name) const;
+  int port() const { return port_; }
   std::filesystem::path client_key() const { return dir_.path() / "client_key"; }
   std::filesystem::path encrypted_client_key() const { return dir_.path() / "client_key_enc"; }
   static constexpr const char* kPassphrase = "correct horse";

@@ -1,0 +1,179 @@
+// converge operator: the controller that keeps Applications in sync, against the cluster it runs
+// in (or the one a kubeconfig names). Every flag can also be set through the environment as
+// CONVERGE_<FLAG> (upper case, '-' as '_'); the command line wins.
+#include <csignal>
+#include <cstdlib>
+#include <ostream>
+#include <thread>
+
+#include "base/duration.h"
+#include "base/strings.h"
+#include "kube/client/config.h"
+#include "operator/cli/commands.h"
+#include "operator/cli/source.h"
+#include "operator/controller/controller.h"
+
+namespace converge::cli {
+namespace {
+
+std::string DefaultCacheDir() {
+  if (const char* dir = std::getenv("CONVERGE_CACHE_DIR"); dir != nullptr && *dir != '\0') {
+    return dir;
+  }
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr ? home : "/tmp") + "/.cache/converge";
+}
+
+std::vector<FlagSpec> OperatorFlags() {
+  std::vector<FlagSpec> flags = ClusterFlags();
+  std::vector<FlagSpec> own = {
+      {.name = "namespaces",
+       .type = FlagType::kList,
+       .value_name = "NS",
+       .help = "reconcile the Applications of these namespaces only (repeat; default all)"},
+      {.name = "workers",
+       .value_name = "N",
+       .help = "Applications reconciled at the same time",
+       .default_value = "4"},
+      {.name = "poll-interval",
+       .value_name = "DURATION",
+       .help = "look at every Application again after this long (Go duration)",
+       .default_value = "2m"},
+      {.name = "poll-jitter",
+       .value_name = "DURATION",
+       .help = "plus a random delay up to this long, spreading the Git traffic",
+       .default_value = "1m"},
+      {.name = "cache-dir",
+       .value_name = "DIR",
+       .help = "Git mirrors and credential files (default $CONVERGE_CACHE_DIR, else "
+               "~/.cache/converge)"},
+      {.name = "credentials-namespace",
+       .value_name = "NS",
+       .help = "where repository Secrets are read (default $POD_NAMESPACE, else converge)"},
+      {.name = "known-hosts",
+       .value_name = "FILE",
+       .help = "SSH known_hosts for repositories whose Secret has none",
+       .default_value = ""},
+      {.name = "git-timeout",
+       .value_name = "DURATION",
+       .help = "limit for each Git network operation",
+       .default_value = "60s"},
+      {.name = "sync-timeout",
+       .value_name = "DURATION",
+       .help = "limit for one sync, health waits included",
+       .default_value = "5m"},
+      {.name = "help", .short_name = 'h', .type = FlagType::kBool, .help = "show this help"},
+  };
+  for (FlagSpec& spec : own) flags.push_back(std::move(spec));
+  for (FlagSpec& spec : LoggingFlags()) flags.push_back(std::move(spec));
+  return flags;
+}
+
+// CONVERGE_<FLAG> values as flags placed before the command line's, so the command line wins.
+std::vector<std::string> WithEnvironment(const std::vector<FlagSpec>& specs,
+                                         std::span<const std::string> args) {
+  std::vector<std::string> out;
+  for (const FlagSpec& spec : specs) {
+    if (spec.name == "help") continue;
+    std::string variable = "CONVERGE_" + spec.name;
+    for (char& c : variable) c = c == '-' ? '_' : static_cast<char>(std::toupper(c));
+    const char* value = std::getenv(variable.c_str());
+    if (value == nullptr || *value == '\0') continue;
+    if (spec.type == FlagType::kList) {
+      std::string_view rest = value;
+      while (!rest.empty()) {
+        size_t comma = rest.find(',');
+        out.push_back("--" + spec.name + "=" + std::string(rest.substr(0, comma)));
+        rest = comma == std::string_view::npos ? "" : rest.substr(comma + 1);
+      }
+    } else {
+      out.push_back("--" + spec.name + "=" + value);
+    }
+  }
+  out.insert(out.end(), args.begin(), args.end());
+  return out;
+}
+
+Result<std::chrono::milliseconds> Duration(const ParsedFlags& flags, std::string_view name) {
+  Result<std::chrono::nanoseconds> parsed = ParseDuration(flags.String(name));
+  if (!parsed.ok()) return parsed.status().Wrap("--" + std::string(name));
+  if (parsed->count() < 0) return Status::Invalid("--" + std::string(name) + " is negative");
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*parsed);
+}
+
+Result<std::unique_ptr<kube::Client>> Connect(const ParsedFlags& flags) {
+  // In a Pod without a kubeconfig flag: the Pod's service account.
+  if (!flags.Has("kubeconfig") && !flags.Has("server") &&
+      std::getenv("KUBERNETES_SERVICE_HOST") != nullptr) {
+    Result<kube::ClientConfig> config = kube::InClusterConfig();
+    if (!config.ok()) return config.status();
+    return kube::Client::Create(std::move(*config));
+  }
+  return ConnectCluster(flags);
+}
+
+}  // namespace
+
+int RunOperator(std::span<const std::string> args, Streams streams) {
+  std::vector<FlagSpec> specs = OperatorFlags();
+  std::vector<std::string> all = WithEnvironment(specs, args);
+  Result<ParsedFlags> flags = ParseFlags(specs, all);
+  if (!flags.ok()) return Fail(streams, flags.status(), 2);
+  if (flags->Bool("help")) {
+    streams.out << "Usage: converge operator [flags]\n\nReconciles Applications "
+                   "(applications.converge.dev) until interrupted: resolves their Git revision, "
+                   "renders, compares with the cluster, syncs by their policy and writes their "
+                   "status. Flags can also be set as CONVERGE_<FLAG> environment variables.\n\n"
+                   "Flags:\n"
+                << FlagHelp(specs);
+    return 0;
+  }
+  if (Status s = ConfigureLogging(*flags); !s.ok()) return Fail(streams, s, 2);
+  if (!flags->positional().empty()) {
+    return Fail(streams, Status::Invalid("operator takes no arguments"), 2);
+  }
+  controller::Options options;
+  options.namespaces = flags->List("namespaces");
+  int workers = std::atoi(flags->String("workers").c_str());
+  if (workers < 1) return Fail(streams, Status::Invalid("--workers must be at least 1"), 2);
+  options.workers = workers;
+  for (auto [name, target] : {std::pair{"poll-interval", &options.poll_interval},
+                              std::pair{"poll-jitter", &options.poll_jitter}}) {
+    Result<std::chrono::milliseconds> value = Duration(*flags, name);
+    if (!value.ok()) return Fail(streams, value.status(), 2);
+    *target = *value;
+  }
+  Result<std::chrono::milliseconds> git_timeout = Duration(*flags, "git-timeout");
+  Result<std::chrono::milliseconds> sync_timeout = Duration(*flags, "sync-timeout");
+  if (!git_timeout.ok()) return Fail(streams, git_timeout.status(), 2);
+  if (!sync_timeout.ok()) return Fail(streams, sync_timeout.status(), 2);
+  options.git_timeout = std::chrono::duration_cast<std::chrono::seconds>(*git_timeout);
+  options.sync_timeout = std::chrono::duration_cast<std::chrono::seconds>(*sync_timeout);
+  options.cache_dir = flags->Has("cache-dir") ? flags->String("cache-dir") : DefaultCacheDir();
+  const char* pod_namespace = std::getenv("POD_NAMESPACE");
+  options.credentials_namespace = flags->Has("credentials-namespace")
+                                      ? flags->String("credentials-namespace")
+                                      : (pod_namespace != nullptr ? pod_namespace : "converge");
+  options.known_hosts = flags->String("known-hosts");
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  Result<std::unique_ptr<kube::Client>> client = Connect(*flags);
+  if (!client.ok()) return Fail(streams, client.status());
+  controller::Controller controller(**client, options);
+  std::stop_source stop;
+  std::jthread waiter([&signals, stop_source = stop]() mutable {
+    int received = 0;
+    sigwait(&signals, &received);
+    stop_source.request_stop();
+  });
+  controller.Run(stop.get_token());
+  if (!stop.stop_requested()) pthread_kill(waiter.native_handle(), SIGTERM);
+  return 0;
+}
+
+}  // namespace converge::cli

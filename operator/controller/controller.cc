@@ -1,0 +1,470 @@
+#include "operator/controller/controller.h"
+
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "diff/diff.h"
+#include "kube/client/informer.h"
+#include "operator/application/application.h"
+#include "operator/application/repositories.h"
+#include "operator/controller/events.h"
+#include "operator/controller/status.h"
+#include "sync/health/health.h"
+#include "sync/sync.h"
+
+namespace converge::controller {
+namespace {
+
+using nlohmann::json;
+namespace git = sources::git;
+
+const kube::GroupVersionKind kApplicationGvk{app::kGroup, app::kVersion, app::kKind};
+const kube::GroupVersionKind kSecretGvk{"", "v1", "Secret"};
+// Argo CD's refresh annotation, in Converge's domain: "normal" or "hard". Either makes the
+// controller look at the Application now; it removes the annotation afterwards.
+constexpr char kRefreshAnnotation[] = "converge.dev/refresh";
+// While an Application is on its way to Healthy it is looked at this often, so Ready follows
+// the rollout instead of the poll interval.
+constexpr std::chrono::milliseconds kProgressInterval{2000};
+
+std::string KeyOf(const kube::Object& object) {
+  return std::string(object.Namespace()) + "/" + std::string(object.Name());
+}
+
+// Whether an update needs a reconcile: the controller's own status writes do not.
+bool Relevant(const kube::Object& before, const kube::Object& after) {
+  const json& a = before.json();
+  const json& b = after.json();
+  auto meta = [](const json& object, const char* key) {
+    return object.value("metadata", json::object()).value(key, json());
+  };
+  return meta(a, "generation") != meta(b, "generation") ||
+         meta(a, "annotations") != meta(b, "annotations") ||
+         meta(a, "finalizers") != meta(b, "finalizers") ||
+         meta(a, "deletionTimestamp") != meta(b, "deletionTimestamp") ||
+         a.value("operation", json()) != b.value("operation", json());
+}
+
+// A sync to run in this reconcile.
+struct SyncRequest {
+  sync::Options options;
+  std::string initiated_by;  // "automated" or the user's name
+  int retry_count = 0;
+  bool manual = false;
+};
+
+std::chrono::system_clock::time_point ParseTime(const std::string& text) {
+  return std::chrono::system_clock::time_point(std::chrono::seconds(ParseRfc3339(text)));
+}
+
+}  // namespace
+
+struct Controller::State {
+  std::vector<std::unique_ptr<kube::Informer>> applications;
+  std::unique_ptr<kube::Informer> secrets;
+  std::atomic<uint64_t> reconciles{0};
+  std::atomic<uint64_t> syncs{0};
+  std::atomic<uint64_t> status_writes{0};
+  std::mutex random_mu;
+  std::mt19937_64 random{std::random_device{}()};
+  // The revisions each Application was last rendered at, and when they were resolved.
+  struct Resolved {
+    std::chrono::steady_clock::time_point at;
+    int64_t generation = 0;
+    std::vector<git::Commit> commits;
+  };
+  std::mutex resolved_mu;
+  std::map<std::string, Resolved> resolved;
+
+  kube::ObjectRef Find(std::string_view ns, std::string_view name) const {
+    for (const auto& informer : applications) {
+      if (kube::ObjectRef found = informer->Get(ns, name)) return found;
+    }
+    return nullptr;
+  }
+};
+
+Controller::Controller(kube::Client& client, Options options)
+    : client_(client),
+      options_(std::move(options)),
+      mirror_(std::make_unique<git::Mirror>(
+          git::Options{.cache_dir = options_.cache_dir / "git", .timeout = options_.git_timeout})),
+      state_(std::make_unique<State>()) {}
+
+Controller::~Controller() = default;
+
+Controller::Stats Controller::stats() const {
+  return Stats{.reconciles = state_->reconciles.load(),
+               .syncs = state_->syncs.load(),
+               .status_writes = state_->status_writes.load(),
+               .renders = renders_.stats(),
+               .git = mirror_->stats()};
+}
+
+void Controller::Run(std::stop_token stop) {
+  kube::InformerHandlers handlers{
+      .on_add = [this](const kube::Object& added) { queue_.Add(KeyOf(added)); },
+      .on_update =
+          [this](const kube::Object& before, const kube::Object& after) {
+            if (Relevant(before, after)) queue_.Add(KeyOf(after));
+          },
+      .on_delete = [this](const kube::Object& deleted) { queue_.Add(KeyOf(deleted)); },
+  };
+  std::vector<std::string> namespaces = options_.namespaces;
+  if (namespaces.empty()) namespaces.push_back("");
+  for (const std::string& ns : namespaces) {
+    state_->applications.push_back(std::make_unique<kube::Informer>(
+        client_, kube::InformerOptions{.gvk = kApplicationGvk, .ns = ns}, handlers));
+  }
+  auto credentials_changed = [this] {
+    std::vector<kube::Object> secrets;
+    for (const kube::ObjectRef& secret : state_->secrets->List()) secrets.push_back(*secret);
+    app::RepositoryCredentials read = app::ReadRepositoryCredentials(
+        secrets, options_.cache_dir / "credentials", options_.known_hosts);
+    for (const std::string& error : read.errors) log::Warn("repository credentials: " + error);
+    mirror_->SetCredentials(std::move(read.rules));
+  };
+  state_->secrets = std::make_unique<kube::Informer>(
+      client_,
+      kube::InformerOptions{.gvk = kSecretGvk,
+                            .ns = options_.credentials_namespace,
+                            .label_selector = app::kSecretTypeLabel},
+      kube::InformerHandlers{
+          .on_add = [&](const kube::Object&) { credentials_changed(); },
+          .on_update = [&](const kube::Object&, const kube::Object&) { credentials_changed(); },
+          .on_delete = [&](const kube::Object&) { credentials_changed(); }});
+
+  // A change to a tracked object brings its Application back at once (drift, rollout progress).
+  live_ = std::make_unique<LiveCache>(client_, [this](const std::string& app_id) {
+    size_t underscore = app_id.find('_');
+    if (underscore != std::string::npos) {
+      queue_.Add(app_id.substr(0, underscore) + "/" + app_id.substr(underscore + 1));
+    }
+  });
+  if (Status started = live_->Start(stop); !started.ok()) {
+    log::Error("live object cache: " + started.message());
+  }
+  std::vector<std::jthread> threads;
+  for (auto& informer : state_->applications) {
+    threads.emplace_back([&informer, stop] { informer->Run(stop); });
+  }
+  threads.emplace_back([this, stop] { state_->secrets->Run(stop); });
+  std::stop_callback shut_down(stop, [this] { queue_.ShutDown(); });
+  // Credentials first, so the first reconciles already have them.
+  while (!stop.stop_requested() && !state_->secrets->WaitForSync(std::chrono::milliseconds(200))) {
+  }
+  for (auto& informer : state_->applications) {
+    while (!stop.stop_requested() && !informer->WaitForSync(std::chrono::milliseconds(200))) {
+    }
+  }
+  ready_ = !stop.stop_requested();
+  log::Info("controller started", {{"workers", std::to_string(options_.workers)}});
+  std::vector<std::jthread> workers;
+  for (int i = 0; i < std::max(1, options_.workers); ++i) {
+    workers.emplace_back([this, stop] { Work(stop); });
+  }
+  workers.clear();  // joins: the workers end when the queue shuts down
+  threads.clear();
+  log::Info("controller stopped");
+}
+
+void Controller::Work(std::stop_token stop) {
+  while (std::optional<std::string> key = queue_.Get()) {
+    Reconcile(*key, stop);
+    queue_.Done(*key);
+  }
+}
+
+void Controller::Reconcile(const std::string& key, std::stop_token stop) {
+  ++state_->reconciles;
+  size_t slash = key.find('/');
+  std::string ns = key.substr(0, slash);
+  std::string name = key.substr(slash + 1);
+  kube::ObjectRef found = state_->Find(ns, name);
+  if (found == nullptr) {
+    queue_.Forget(key);
+    std::lock_guard lock(state_->resolved_mu);
+    state_->resolved.erase(key);
+    return;
+  }
+  const kube::Object& application = *found;
+  const json& object = application.json();
+  std::string app_id = ns + "_" + name;
+  json previous = object.value("status", json::object());
+  Observation observed{
+      .generation = object["metadata"].value("generation", int64_t{0}),
+      .spec = object.value("spec", json::object()),
+  };
+  std::string now = FormatRfc3339(UnixSeconds());
+  std::chrono::milliseconds next = options_.poll_interval;
+  {
+    std::lock_guard lock(state_->random_mu);
+    if (options_.poll_jitter.count() > 0) {
+      next += std::chrono::milliseconds(state_->random() %
+                                        static_cast<uint64_t>(options_.poll_jitter.count()));
+    }
+  }
+
+  auto write_status = [&] {
+    json status = BuildStatus(previous, observed, now);
+    if (!StatusChanged(previous, status)) return;
+    status["reconciledAt"] = now;
+    kube::Object updated = application;
+    updated.mutable_json()["status"] = std::move(status);
+    kube::ApiResult<kube::Object> written = client_.UpdateStatus(updated);
+    if (!written.ok()) {
+      log::Warn("writing status", {{"application", key}, {"error", written.error().message}});
+      queue_.AddRateLimited(key);
+      return;
+    }
+    ++state_->status_writes;
+  };
+
+  Result<app::Spec> spec = app::ParseSpec(observed.spec);
+  std::string destination = spec.ok() ? spec->destination.ns : "";
+
+  if (object["metadata"].contains("deletionTimestamp")) {
+    const json& finalizers = object["metadata"].value("finalizers", json::array());
+    if (std::find(finalizers.begin(), finalizers.end(), app::kResourcesFinalizer) ==
+        finalizers.end()) {
+      return;
+    }
+    // Deletes what the Application deployed (objects tracked to it, nothing else), then lets
+    // the Application go.
+    Result<std::vector<kube::Object>> live = live_->Read(app_id, {}, destination);
+    if (!live.ok()) {
+      queue_.AddRateLimited(key);
+      return;
+    }
+    bool remaining = false;
+    for (const kube::Object& tracked : *live) {
+      if (sync::TrackedApp(tracked.Annotation(sync::kTrackingAnnotation)) != app_id) continue;
+      remaining = true;
+      if (!tracked.json()["metadata"].contains("deletionTimestamp")) {
+        client_.Delete(kube::GroupVersionKind::Of(tracked), tracked.Namespace(), tracked.Name(),
+                       {.propagation = kube::Propagation::kForeground});
+      }
+    }
+    if (remaining) {
+      queue_.AddAfter(key, std::chrono::milliseconds(500));
+      return;
+    }
+    json kept = json::array();
+    for (const json& finalizer : finalizers) {
+      if (finalizer != app::kResourcesFinalizer) kept.push_back(finalizer);
+    }
+    json patch = {{"metadata", {{"finalizers", kept}}}};
+    kube::ApiResult<kube::Object> patched =
+        client_.Patch(kApplicationGvk, ns, name, kube::PatchType::kMerge, patch.dump());
+    if (!patched.ok() && patched.reason() != kube::Reason::kNotFound) queue_.AddRateLimited(key);
+    return;
+  }
+
+  if (!spec.ok()) {
+    observed.conditions.push_back({kInvalidSpecError, spec.status().message()});
+    write_status();
+    return;
+  }
+  observed.history_limit = spec->revision_history_limit;
+  if (!application.Annotation(kRefreshAnnotation).empty()) {
+    json patch = {{"metadata", {{"annotations", {{kRefreshAnnotation, nullptr}}}}}};
+    client_.Patch(kApplicationGvk, ns, name, kube::PatchType::kMerge, patch.dump());
+  }
+
+  auto comparison_error = [&](const Status& status) {
+    observed.conditions.push_back({kComparisonError, status.message()});
+    write_status();
+    queue_.AddAfter(key, next);
+  };
+  // Git is asked again once per poll interval, on a spec change or a refresh; a reconcile that
+  // a live object's change caused in between reuses the revisions.
+  std::optional<std::vector<git::Commit>> pinned;
+  {
+    std::lock_guard lock(state_->resolved_mu);
+    auto it = state_->resolved.find(key);
+    if (it != state_->resolved.end() && it->second.generation == observed.generation &&
+        application.Annotation(kRefreshAnnotation).empty() &&
+        std::chrono::steady_clock::now() - it->second.at < options_.poll_interval) {
+      pinned = it->second.commits;
+    }
+  }
+  Result<Rendered> rendered = renders_.Render(*mirror_, *spec, name, pinned ? &*pinned : nullptr);
+  if (!rendered.ok()) return comparison_error(rendered.status());
+  if (rendered->fresh) {
+    log::Info("rendered",
+              {{"application", key}, {"objects", std::to_string(rendered->objects.size())}});
+  }
+  if (!pinned) {
+    std::lock_guard lock(state_->resolved_mu);
+    state_->resolved[key] = {std::chrono::steady_clock::now(), observed.generation,
+                             rendered->revisions};
+  }
+  for (const git::Commit& commit : rendered->revisions) observed.revisions.push_back(commit.sha);
+  std::string revision = observed.revisions.empty() ? "" : observed.revisions.front();
+  Result<std::vector<kube::Object>> live = live_->Read(app_id, rendered->objects, destination);
+  if (!live.ok()) return comparison_error(live.status());
+  Result<sync::Plan> compare_plan = sync::MakePlan({.app_id = app_id,
+                                                    .destination_namespace = destination,
+                                                    .desired = rendered->objects,
+                                                    .live = *live},
+                                                   {});
+  if (!compare_plan.ok()) return comparison_error(compare_plan.status());
+  sync::ComparisonSides sides = sync::SidesOf(*compare_plan, app_id, *live);
+  Result<diff::Differ> differ =
+      diff::Differ::Create({.ignore_differences = spec->ignore_differences});
+  if (!differ.ok()) return comparison_error(differ.status());
+  Result<diff::Report> report = differ->CompareAll(sides.desired, sides.live);
+  if (!report.ok()) return comparison_error(report.status());
+
+  std::map<kube::ResourceKey, const kube::Object*> live_by_key;
+  for (const kube::Object& o : sides.live) live_by_key.emplace(o.Key(), &o);
+  std::map<kube::ResourceKey, std::string> versions;
+  for (const kube::Object& o : sides.desired) versions.emplace(o.Key(), std::string(o.Version()));
+  for (const kube::Object& o : sides.live) versions.emplace(o.Key(), std::string(o.Version()));
+  std::vector<std::optional<sync::health::HealthStatus>> healths;
+  bool needs_apply = false;
+  bool needs_prune = false;
+  for (const diff::ResourceDiff& resource : report->resources) {
+    ResourceState state{
+        .key = resource.key, .version = versions[resource.key], .sync = resource.status};
+    if (resource.status != diff::SyncStatus::kExtraneous) {
+      auto it = live_by_key.find(resource.key);
+      state.health = sync::health::Assess(it == live_by_key.end() ? nullptr : it->second, {});
+      healths.push_back(state.health);
+    }
+    needs_apply |= resource.status == diff::SyncStatus::kOutOfSync ||
+                   resource.status == diff::SyncStatus::kMissing;
+    needs_prune |= resource.status == diff::SyncStatus::kExtraneous;
+    observed.resources.push_back(std::move(state));
+  }
+  observed.health = sync::health::Aggregate(healths);
+  observed.compared = true;
+  for (const kube::ResourceKey& shared : sides.shared) {
+    observed.conditions.push_back(
+        {kSharedResourceWarning, shared.ToString() + " is part of another Application"});
+  }
+
+  // Whether to sync now: a user's request, or the automated policy (Argo CD's rules: never the
+  // same revision again after a failure except through retries, drift healed only with
+  // selfHeal, prune-only changes only with prune).
+  std::optional<SyncRequest> request;
+  const json& operation = object.value("operation", json());
+  const sync::RetryPolicy retry = spec->sync_policy.retry.value_or(app::DefaultAutomatedRetry());
+  const json& last = previous.value("operationState", json::object());
+  if (operation.is_object() && operation.contains("sync")) {
+    const json& requested = operation["sync"];
+    SyncRequest manual{.options = spec->sync_policy.options, .manual = true};
+    manual.options.prune = requested.value("prune", false);
+    manual.options.dry_run = requested.value("dryRun", false);
+    std::vector<std::string> extra;
+    for (const json& option : requested.value("syncOptions", json::array())) {
+      if (option.is_string()) extra.push_back(option.get<std::string>());
+    }
+    if (Status s = sync::ApplySyncOptions(extra, manual.options); !s.ok()) {
+      observed.conditions.push_back({kSyncError, "operation.sync.syncOptions: " + s.message()});
+    } else {
+      manual.initiated_by =
+          operation.value("initiatedBy", json::object()).value("username", std::string("user"));
+      request = manual;
+    }
+  } else if (spec->sync_policy.automated && spec->sync_policy.automated->enabled &&
+             (needs_apply || (needs_prune && spec->sync_policy.options.prune))) {
+    std::string last_revision =
+        last.value("syncResult", json::object()).value("revision", std::string());
+    std::string last_phase = last.value("phase", std::string());
+    int last_retries = last.value("retryCount", 0);
+    SyncRequest automated{.options = spec->sync_policy.options, .initiated_by = "automated"};
+    if (last_revision != revision) {
+      request = automated;
+    } else if (last_phase == "Failed" || last_phase == "Error") {
+      if (sync::MayRetry(retry, last_retries + 1)) {
+        auto due = ParseTime(last.value("finishedAt", now)) + sync::RetryDelay(retry, last_retries);
+        auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+            due - std::chrono::system_clock::now());
+        if (wait.count() <= 0) {
+          automated.retry_count = last_retries + 1;
+          request = automated;
+        } else {
+          observed.retrying = true;
+          next = std::min(next, wait);
+        }
+      }
+      if (!request) observed.conditions.push_back({kSyncError, last.value("message", "")});
+    } else if (spec->sync_policy.automated->self_heal) {
+      request = automated;
+    }
+  }
+
+  bool clear_operation = operation.is_object() && operation.contains("sync");
+  if (request) {
+    ++state_->syncs;
+    sync::Outcome outcome;
+    Result<sync::Plan> plan = sync::MakePlan({.app_id = app_id,
+                                              .destination_namespace = destination,
+                                              .desired = rendered->objects,
+                                              .live = *live},
+                                             request->options);
+    if (!plan.ok()) {
+      outcome.phase = sync::OperationPhase::kFailed;
+      outcome.message = plan.status().message();
+      outcome.started_at = outcome.finished_at = std::chrono::system_clock::now();
+    } else {
+      log::Info(
+          "syncing",
+          {{"application", key}, {"revision", revision}, {"initiatedBy", request->initiated_by}});
+      RecordEvent(client_, application, EventType::kNormal, "OperationStarted",
+                  (request->initiated_by == "automated" ? "Initiated automated sync to "
+                                                        : "Initiated sync to ") +
+                      revision);
+      outcome = sync::Execute(*plan, client_,
+                              {.app_id = app_id,
+                               .sync = request->options,
+                               .revision = revision,
+                               .timeout = options_.sync_timeout},
+                              stop);
+    }
+    bool succeeded = outcome.phase == sync::OperationPhase::kSucceeded;
+    log::Info(succeeded ? "sync succeeded" : "sync failed",
+              {{"application", key}, {"message", outcome.message}});
+    for (const sync::ResourceResult& result : outcome.resources) {
+      if (result.status == sync::ResultStatus::kPruned) {
+        RecordEvent(client_, application, EventType::kNormal, "ResourcePruned", result.message);
+      }
+    }
+    RecordEvent(client_, application, succeeded ? EventType::kNormal : EventType::kWarning,
+                "OperationCompleted",
+                "Sync operation to " + revision + (succeeded ? " succeeded" : " failed: ") +
+                    (succeeded ? "" : outcome.message));
+    observed.operation =
+        sync::OperationState{.outcome = std::move(outcome), .retry_count = request->retry_count};
+    observed.operation_revision = revision;
+    observed.initiated_by = request->initiated_by;
+    observed.prune = request->options.prune;
+    if (succeeded) {
+      queue_.Add(key);  // compare again now that the cluster changed
+    } else {
+      observed.conditions.push_back({kSyncError, observed.operation->outcome.message});
+      if (!request->manual && sync::MayRetry(retry, request->retry_count + 1)) {
+        observed.retrying = true;
+        next = std::min<std::chrono::milliseconds>(next,
+                                                   sync::RetryDelay(retry, request->retry_count));
+      }
+    }
+  }
+  write_status();
+  if (clear_operation) {
+    client_.Patch(kApplicationGvk, ns, name, kube::PatchType::kMerge, R"({"operation":null})");
+  }
+  if (observed.health.code == sync::health::HealthCode::kProgressing ||
+      observed.health.code == sync::health::HealthCode::kMissing) {
+    next = std::min(next, kProgressInterval);
+  }
+  queue_.Forget(key);
+  queue_.AddAfter(key, next);
+}
+
+}  // namespace converge::controller

@@ -1,0 +1,81 @@
+#pragma once
+// operator/controller/controller.h: the reconcile loop of Applications. Informers keep the
+// Applications (and the repository Secrets) in memory; a work queue hands each changed or due
+// Application to one of N workers, which resolves its revision, renders it (through the render
+// cache), compares it with the live objects, syncs it when its policy says so (or when a user
+// asked through `operation`), and writes the status when it changed. Deleting an Application
+// with the resources finalizer deletes what it deployed first.
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "kube/client/client.h"
+#include "operator/controller/live_cache.h"
+#include "operator/controller/render.h"
+#include "operator/controller/workqueue.h"
+#include "sources/git/git.h"
+
+namespace converge::controller {
+
+struct Options {
+  // Namespaces whose Applications are reconciled; empty: all.
+  std::vector<std::string> namespaces;
+  int workers = 4;
+  // Every Application is looked at again after this long plus up to `poll_jitter`, so that
+  // new commits are found without a webhook (Argo CD: 120 s + 60 s).
+  std::chrono::milliseconds poll_interval{120 * 1000};
+  std::chrono::milliseconds poll_jitter{60 * 1000};
+  // Git mirrors under cache_dir/git, credential files under cache_dir/credentials.
+  std::filesystem::path cache_dir;
+  // Where repository Secrets are read; "" for every namespace.
+  std::string credentials_namespace;
+  std::filesystem::path known_hosts;
+  std::chrono::seconds git_timeout{60};
+  // Limit for one sync, health waits included.
+  std::chrono::seconds sync_timeout{300};
+};
+
+class Controller {
+ public:
+  // `client` must outlive the controller.
+  Controller(kube::Client& client, Options options);
+  ~Controller();
+
+  // Runs until `stop` is requested, then lets in-flight reconciles finish (a running sync is
+  // cancelled between steps) and returns.
+  void Run(std::stop_token stop);
+
+  // True once the informers have their first lists.
+  bool Ready() const { return ready_.load(); }
+
+  struct Stats {
+    uint64_t reconciles = 0;
+    uint64_t syncs = 0;
+    uint64_t status_writes = 0;
+    RenderCache::Stats renders;
+    sources::git::Stats git;
+  };
+  Stats stats() const;
+
+  struct State;
+
+ private:
+  void Work(std::stop_token stop);
+  void Reconcile(const std::string& key, std::stop_token stop);
+
+  kube::Client& client_;
+  Options options_;
+  std::unique_ptr<sources::git::Mirror> mirror_;
+  RenderCache renders_;
+  WorkQueue queue_;
+  std::unique_ptr<LiveCache> live_;
+  std::unique_ptr<State> state_;
+  std::atomic<bool> ready_{false};
+};
+
+}  // namespace converge::controller

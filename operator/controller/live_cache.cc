@@ -1,0 +1,164 @@
+#include "operator/controller/live_cache.h"
+
+#include "sync/sync.h"
+
+namespace converge::controller {
+namespace {
+
+std::string KindKey(const kube::GroupVersionKind& gvk) {
+  return gvk.group + "/" + gvk.version + "/" + gvk.kind;
+}
+
+// Objects from lists carry no apiVersion and kind; the keys need them.
+kube::Object Typed(const kube::Object& object, const kube::GroupVersionKind& gvk) {
+  kube::Object out = object;
+  out.mutable_json()["apiVersion"] = gvk.ApiVersion();
+  out.mutable_json()["kind"] = gvk.kind;
+  return out;
+}
+
+}  // namespace
+
+struct LiveCache::Kind {
+  kube::GroupVersionKind gvk;
+  std::string key;
+  std::unique_ptr<kube::Informer> informer;
+};
+
+LiveCache::LiveCache(kube::Client& client, std::function<void(const std::string&)> changed)
+    : client_(client), changed_(std::move(changed)) {}
+
+LiveCache::~LiveCache() {
+  for (std::jthread& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+}
+
+size_t LiveCache::kinds() const {
+  std::lock_guard lock(mu_);
+  return kinds_.size();
+}
+
+void LiveCache::Track(const Kind& kind, const kube::Object& object, bool present) {
+  std::string app = sync::TrackedApp(object.Annotation(sync::kTrackingAnnotation));
+  if (app.empty()) return;
+  {
+    std::lock_guard lock(mu_);
+    auto ref =
+        std::make_tuple(kind.key, std::string(object.Namespace()), std::string(object.Name()));
+    if (present) {
+      by_app_[app].insert(ref);
+    } else if (auto it = by_app_.find(app); it != by_app_.end()) {
+      it->second.erase(ref);
+    }
+  }
+  if (changed_) changed_(app);
+}
+
+LiveCache::Kind& LiveCache::AddKind(const kube::GroupVersionKind& gvk) {
+  std::lock_guard lock(mu_);
+  std::string key = KindKey(gvk);
+  if (auto it = kinds_.find(key); it != kinds_.end()) return *it->second;
+  auto kind = std::make_unique<Kind>();
+  kind->gvk = gvk;
+  kind->key = key;
+  Kind* raw = kind.get();
+  kube::InformerHandlers handlers{
+      .on_add = [this, raw](const kube::Object& added) { Track(*raw, added, true); },
+      .on_update =
+          [this, raw](const kube::Object& before, const kube::Object& after) {
+            if (before.Annotation(sync::kTrackingAnnotation) !=
+                after.Annotation(sync::kTrackingAnnotation)) {
+              Track(*raw, before, false);
+            }
+            Track(*raw, after, true);
+          },
+      .on_delete = [this, raw](const kube::Object& deleted) { Track(*raw, deleted, false); },
+  };
+  kind->informer = std::make_unique<kube::Informer>(
+      client_,
+      kube::InformerOptions{
+          .gvk = gvk,
+          .label_selector = std::string(sync::kManagedByLabel) + "=" + sync::kManagedByValue},
+      std::move(handlers));
+  std::stop_token stop = stop_;
+  threads_.emplace_back([raw, stop] { raw->informer->Run(stop); });
+  kinds_.emplace(key, std::move(kind));
+  return *raw;
+}
+
+LiveCache::Kind* LiveCache::FindKind(const kube::GroupVersionKind& gvk) {
+  std::lock_guard lock(mu_);
+  auto it = kinds_.find(KindKey(gvk));
+  return it == kinds_.end() ? nullptr : it->second.get();
+}
+
+Status LiveCache::Start(std::stop_token stop) {
+  stop_ = stop;
+  Result<std::vector<kube::GroupVersionKind>> kinds = sync::ListableKinds(client_);
+  if (!kinds.ok()) return kinds.status();
+  std::vector<Kind*> started;
+  for (const kube::GroupVersionKind& gvk : *kinds) started.push_back(&AddKind(gvk));
+  for (Kind* kind : started) {
+    while (!stop.stop_requested() && !kind->informer->WaitForSync(std::chrono::milliseconds(200))) {
+    }
+  }
+  return Status();
+}
+
+Result<std::vector<kube::Object>> LiveCache::Read(const std::string& app_id,
+                                                  const std::vector<kube::Object>& desired,
+                                                  const std::string& destination_namespace) {
+  std::map<kube::ResourceKey, kube::Object> found;
+  std::vector<std::tuple<std::string, std::string, std::string>> refs;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = by_app_.find(app_id); it != by_app_.end()) {
+      refs.assign(it->second.begin(), it->second.end());
+    }
+  }
+  for (const auto& [kind_key, ns, name] : refs) {
+    Kind* kind = nullptr;
+    {
+      std::lock_guard lock(mu_);
+      kind = kinds_.at(kind_key).get();
+    }
+    if (kube::ObjectRef object = kind->informer->Get(ns, name)) {
+      kube::Object typed = Typed(*object, kind->gvk);
+      found.emplace(typed.Key(), std::move(typed));
+    }
+  }
+  for (const kube::Object& object : desired) {
+    if (object.Name().empty()) continue;
+    kube::GroupVersionKind gvk = kube::GroupVersionKind::Of(object);
+    kube::ApiResult<kube::ResourceMapping> mapping = client_.Mapping(gvk);
+    if (mapping.reason() == kube::Reason::kNotFound) continue;  // a kind the sync defines
+    if (!mapping.ok()) return mapping.status().Wrap(kube::Describe(object));
+    gvk.version = mapping->gvk.version;
+    std::string ns =
+        mapping->namespaced
+            ? std::string(object.Namespace().empty() ? destination_namespace : object.Namespace())
+            : "";
+    Kind* kind = FindKind(gvk);
+    if (kind == nullptr) {
+      kind = &AddKind(gvk);
+      kind->informer->WaitForSync(std::chrono::seconds(10));
+    }
+    if (kube::ObjectRef cached = kind->informer->Get(ns, object.Name())) {
+      kube::Object typed = Typed(*cached, gvk);
+      found.insert_or_assign(typed.Key(), std::move(typed));
+      continue;
+    }
+    // Not managed by Converge (yet): the server has the answer.
+    kube::ApiResult<kube::Object> live = client_.Get(gvk, ns, object.Name());
+    if (live.reason() == kube::Reason::kNotFound) continue;
+    if (!live.ok()) return live.status().Wrap(kube::Describe(object));
+    found.insert_or_assign(live->Key(), std::move(*live));
+  }
+  std::vector<kube::Object> out;
+  out.reserve(found.size());
+  for (auto& [key, object] : found) out.push_back(std::move(object));
+  return out;
+}
+
+}  // namespace converge::controller

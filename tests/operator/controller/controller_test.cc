@@ -1,0 +1,228 @@
+// The operator end to end: `converge operator` against the embedded API server, Applications
+// created and watched with the real kubectl, their source served by `git daemon`.
+#include <chrono>
+#include <functional>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "tests/sources/git/servers.h"
+#include "tests/support/support.h"
+
+namespace converge::controller {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::ProcessResult;
+
+constexpr char kConfigMap[] = R"(apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+data:
+  greeting: GREETING
+)";
+
+constexpr char kDeployment[] = R"(apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+)";
+
+constexpr char kService[] = R"(apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+    - port: 80
+)";
+
+std::string ConfigMap(const std::string& greeting) {
+  std::string text = kConfigMap;
+  text.replace(text.find("GREETING"), 8, greeting);
+  return text;
+}
+
+// Waits for a condition the operator brings about; the deadline only keeps a broken operator
+// from hanging the suite.
+bool Eventually(const std::function<bool()>& condition) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return false;
+}
+
+class OperatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fs::create_directories(dir_.path() / "repos");
+    upstream_ = std::make_unique<testing::Upstream>(dir_.path() / "repos", "app");
+    upstream_->Commit({{"deploy/configmap.yaml", ConfigMap("hello")},
+                       {"deploy/deployment.yaml", kDeployment},
+                       {"deploy/service.yaml", kService}},
+                      "first");
+    daemon_ = std::make_unique<testing::GitDaemon>(dir_.path() / "repos");
+    Check(server_.Kubectl(
+        {"apply", "--server-side", "-f", (testing::SourceDir() / "manifests/crds").string()}));
+    Check(server_.Kubectl(
+        {"wait", "--for=condition=Established", "--timeout=60s", "crd/applications.converge.dev"}));
+    Check(server_.Kubectl({"create", "namespace", "converge"}));
+    operator_ = testing::Process::Start(
+        {testing::ConvergeBinary().string(), "operator", "--kubeconfig",
+         server_.kubeconfig().string(), "--poll-interval", "1s", "--poll-jitter", "0s",
+         "--cache-dir", (dir_.path() / "cache").string(), "--credentials-namespace", "converge",
+         "--sync-timeout", "60s"},
+        dir_.path() / "operator.log");
+  }
+
+  void TearDown() override {
+    if (HasFailure()) {
+      std::cerr << "operator log:\n" << testing::ReadFile(dir_.path() / "operator.log");
+    }
+  }
+
+  static void Check(const ProcessResult& result) {
+    ASSERT_EQ(result.exit_code, 0) << result.err << result.out;
+  }
+
+  void CreateApplication(const std::string& sync_policy) {
+    std::string yaml =
+        "apiVersion: converge.dev/v1alpha1\nkind: Application\nmetadata:\n"
+        "  name: demo\n  namespace: converge\n  finalizers:\n"
+        "    - resources-finalizer.converge.dev\nspec:\n  source:\n"
+        "    repoURL: " +
+        daemon_->Url("app") +
+        "\n    path: deploy\n  destination:\n"
+        "    server: https://kubernetes.default.svc\n    namespace: demo\n"
+        "  syncPolicy:\n" +
+        sync_policy;
+    Check(server_.Kubectl({"apply", "-f", server_.File("app.yaml", yaml).string()}));
+  }
+
+  std::string Get(const std::vector<std::string>& args) {
+    ProcessResult result = server_.Kubectl(args);
+    return result.exit_code == 0 ? result.out : "<error: " + result.err + ">";
+  }
+
+  std::string Greeting() {
+    return Get({"get", "configmap", "settings", "-n", "demo", "-o", "jsonpath={.data.greeting}"});
+  }
+
+  std::string AppField(const std::string& jsonpath) {
+    return Get({"get", "application", "demo", "-n", "converge", "-o", "jsonpath=" + jsonpath});
+  }
+
+  testing::TempDir dir_;
+  testing::ApiServer server_;
+  std::unique_ptr<testing::Upstream> upstream_;
+  std::unique_ptr<testing::GitDaemon> daemon_;
+  std::unique_ptr<testing::Process> operator_;
+};
+
+TEST_F(OperatorTest, SyncsFollowsCommitsKeepsLiveStateOnBrokenInputHealsAndDeletes) {
+  CreateApplication(
+      "    automated: {prune: true, selfHeal: true}\n"
+      "    syncOptions: [CreateNamespace=true]\n");
+  ProcessResult ready = server_.Kubectl(
+      {"wait", "--for=condition=Ready", "--timeout=90s", "application/demo", "-n", "converge"});
+  ASSERT_EQ(ready.exit_code, 0) << ready.err << AppField("{.status}");
+  EXPECT_EQ(AppField("{.status.sync.status}"), "Synced");
+  EXPECT_EQ(AppField("{.status.health.status}"), "Healthy");
+  EXPECT_EQ(AppField("{.status.sync.revision}"), upstream_->RevParse("HEAD"));
+  EXPECT_EQ(AppField("{.status.operationState.phase}"), "Succeeded");
+  EXPECT_EQ(Greeting(), "hello");
+  EXPECT_EQ(Get({"get", "deployment", "web", "-n", "demo", "-o",
+                 "jsonpath={.metadata.annotations.converge\\.dev/tracking-id}"}),
+            "converge_demo:apps/Deployment:demo/web");
+
+  std::string events = Get({"get", "events", "-n", "converge", "-o",
+                            "jsonpath={range .items[*]}{.reason}: {.message}{\"\\n\"}{end}"});
+  EXPECT_NE(events.find("OperationStarted: Initiated automated sync to "), std::string::npos)
+      << events;
+  EXPECT_NE(events.find("OperationCompleted: Sync operation to "), std::string::npos) << events;
+
+  // A new commit is applied by polling; the file removed from Git is pruned.
+  upstream_->Run({"rm", "-q", "deploy/service.yaml"});
+  std::string second = upstream_->Commit({{"deploy/configmap.yaml", ConfigMap("bonjour")}}, "two");
+  EXPECT_TRUE(Eventually([&] { return Greeting() == "bonjour"; })) << AppField("{.status}");
+  EXPECT_TRUE(Eventually([&] {
+    return server_.Kubectl({"get", "service", "web", "-n", "demo"}).exit_code != 0;
+  })) << "the Service left Git and is pruned";
+  EXPECT_TRUE(Eventually([&] { return AppField("{.status.sync.revision}") == second; }));
+  EXPECT_TRUE(Eventually([&] {
+    return Get({"get", "events", "-n", "converge", "-o", "jsonpath={.items[*].reason}"})
+               .find("ResourcePruned") != std::string::npos;
+  }));
+
+  // Broken YAML: nothing live changes, a condition names the file and line.
+  upstream_->Commit({{"deploy/configmap.yaml", ConfigMap("hallo") + "  broken: [unclosed\n"}},
+                    "broken");
+  EXPECT_TRUE(Eventually([&] {
+    return AppField("{.status.conditions[?(@.type==\"ComparisonError\")].message}")
+               .find("configmap.yaml") != std::string::npos;
+  })) << AppField("{.status}");
+  std::string message = AppField("{.status.conditions[?(@.type==\"ComparisonError\")].message}");
+  EXPECT_NE(message.find("line"), std::string::npos) << message;
+  EXPECT_EQ(AppField("{.status.conditions[?(@.type==\"Ready\")].status}"), "False");
+  EXPECT_EQ(Greeting(), "bonjour");
+  EXPECT_EQ(server_.Kubectl({"get", "deployment", "web", "-n", "demo"}).exit_code, 0);
+
+  // The next good commit recovers.
+  upstream_->Commit({{"deploy/configmap.yaml", ConfigMap("hola")}}, "fixed");
+  EXPECT_TRUE(Eventually([&] { return Greeting() == "hola"; })) << AppField("{.status}");
+  EXPECT_TRUE(Eventually([&] {
+    return AppField("{.status.conditions[?(@.type==\"Ready\")].status}") == "True";
+  })) << AppField("{.status}");
+
+  // Drift made by someone else is healed (selfHeal).
+  Check(server_.Kubectl({"patch", "configmap", "settings", "-n", "demo", "--type=merge", "-p",
+                         R"({"data":{"greeting":"drifted"}})"}));
+  EXPECT_TRUE(Eventually([&] { return Greeting() == "hola"; })) << AppField("{.status}");
+
+  // Deleting the Application with its finalizer deletes what it deployed.
+  Check(server_.Kubectl({"delete", "application", "demo", "-n", "converge", "--wait=false"}));
+  EXPECT_TRUE(Eventually([&] {
+    return server_.Kubectl({"get", "application", "demo", "-n", "converge"}).exit_code != 0;
+  }));
+  EXPECT_NE(server_.Kubectl({"get", "deployment", "web", "-n", "demo"}).exit_code, 0);
+  EXPECT_NE(server_.Kubectl({"get", "configmap", "settings", "-n", "demo"}).exit_code, 0);
+}
+
+TEST_F(OperatorTest, InvalidSpecIsReportedAndDriftIsKeptWithoutSelfHeal) {
+  CreateApplication(
+      "    automated: {prune: false, selfHeal: false}\n"
+      "    syncOptions: [CreateNamespace=true]\n");
+  ProcessResult ready = server_.Kubectl(
+      {"wait", "--for=condition=Ready", "--timeout=90s", "application/demo", "-n", "converge"});
+  ASSERT_EQ(ready.exit_code, 0) << ready.err << AppField("{.status}");
+  Check(server_.Kubectl({"patch", "configmap", "settings", "-n", "demo", "--type=merge", "-p",
+                         R"({"data":{"greeting":"drifted"}})"}));
+  EXPECT_TRUE(Eventually([&] { return AppField("{.status.sync.status}") == "OutOfSync"; }));
+  EXPECT_EQ(Greeting(), "drifted") << "without selfHeal drift is reported, not reverted";
+
+  Check(server_.Kubectl({"patch", "application", "demo", "-n", "converge", "--type=merge", "-p",
+                         R"({"spec":{"destination":{"server":"https://elsewhere.example"}}})"}));
+  EXPECT_TRUE(Eventually([&] {
+    return AppField("{.status.conditions[?(@.type==\"InvalidSpecError\")].message}")
+               .find("https://elsewhere.example is not supported") != std::string::npos;
+  })) << AppField("{.status}");
+  EXPECT_EQ(AppField("{.status.conditions[?(@.type==\"Stalled\")].status}"), "True");
+}
+
+}  // namespace
+}  // namespace converge::controller
