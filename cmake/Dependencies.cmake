@@ -14,6 +14,8 @@ pkg_check_modules(LIBYAML REQUIRED IMPORTED_TARGET yaml-0.1)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 # toml++ reads TOML for Helm's fromToml; the encoder side is ours (BurntSushi's layout).
 pkg_check_modules(TOMLPLUSPLUS REQUIRED IMPORTED_TARGET tomlplusplus)
+# zlib inflates Helm chart archives (.tgz).
+find_package(ZLIB REQUIRED)
 pkg_check_modules(LIBGIT2 REQUIRED IMPORTED_TARGET libgit2>=1.5)
 # Debian's cpp-httplib is a compiled library whose Cflags already enable OpenSSL, zlib, brotli.
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)

@@ -10,7 +10,7 @@ CONVERGE_BUILD_PACKAGES=(
   g++ cmake ninja-build pkg-config git
   libyaml-dev libgit2-dev libcpp-httplib-dev libssl-dev nlohmann-json3-dev libspdlog-dev
   libfmt-dev libsqlite3-dev libre2-dev libcrypt-dev
-  libtomlplusplus-dev
+  libtomlplusplus-dev zlib1g-dev
 )
 # The real Git servers of the sources/git tests: lighttpd runs git-http-backend (git ships it
 # and `git daemon`), sshd serves SSH, openssl makes their throw-away certificates and keys;

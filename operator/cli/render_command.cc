@@ -16,6 +16,10 @@ std::vector<FlagSpec> RenderFlags() {
        .default_value = "yaml"},
   };
   for (FlagSpec& spec : SourceFlags()) flags.push_back(std::move(spec));
+  flags.push_back({.name = "namespace",
+                   .short_name = 'n',
+                   .value_name = "NS",
+                   .help = "helm: .Release.Namespace (default \"default\")"});
   flags.push_back({.name = "timeout",
                    .value_name = "SECONDS",
                    .help = "with --repo: limit for each network operation",
@@ -59,9 +63,11 @@ int RunRender(std::span<const std::string> args, Streams streams) {
     return Fail(streams, Status::Invalid("--output must be yaml or json, not \"" + output + "\""),
                 2);
   }
-  Result<RenderedSource> rendered = RenderSource(*flags, flags->String("timeout"), streams);
+  bool json = output == "json";
+  Result<RenderedSource> rendered =
+      RenderSource(*flags, flags->String("timeout"), streams, /*objects_needed=*/json);
   if (!rendered.ok()) return Fail(streams, rendered.status());
-  if (output == "json") {
+  if (json) {
     streams.out << EncodeAsList(rendered->objects);
   } else {
     streams.out << (rendered->text.empty() ? kube::EncodeYamlStream(rendered->objects)

@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "base/log.h"
+#include "operator/cli/render_helm.h"
 #include "sources/directory/directory.h"
 #include "sources/git/git.h"
 #include "sources/kustomize/kustomize.h"
@@ -76,10 +77,10 @@ Result<std::unique_ptr<sources::tree::FileTree>> OpenRepository(const ParsedFlag
 }  // namespace
 
 std::vector<FlagSpec> SourceFlags() {
-  return {
+  std::vector<FlagSpec> flags = {
       {.name = "source-type",
        .value_name = "TYPE",
-       .help = "directory; detected from the files when omitted"},
+       .help = "directory or helm; detected from the files when omitted"},
       {.name = "recurse", .type = FlagType::kBool, .help = "directory: include subdirectories"},
       {.name = "include",
        .type = FlagType::kList,
@@ -115,6 +116,8 @@ std::vector<FlagSpec> SourceFlags() {
        .value_name = "FILE",
        .help = "SSH known_hosts (default ~/.ssh/known_hosts); unknown hosts are refused"},
   };
+  for (FlagSpec& spec : HelmRenderFlags()) flags.push_back(std::move(spec));
+  return flags;
 }
 
 // A kustomization on disk may read bases above it (../base), so its tree is the whole file
@@ -134,17 +137,21 @@ Result<std::vector<kube::Object>> BuildKustomization(const ParsedFlags& flags,
 }
 
 Result<RenderedSource> RenderSource(const ParsedFlags& flags, std::string_view git_timeout,
-                                    Streams streams) {
+                                    Streams streams, bool objects_needed) {
   bool from_git = flags.Has("repo");
   if (flags.positional().size() != (from_git ? 0u : 1u)) {
     return Status::Invalid("exactly one PATH, or --repo URL, is needed");
   }
+  // A chart archive is rendered from the directory holding it.
+  std::filesystem::path local = from_git ? "" : flags.positional()[0];
+  bool archive =
+      !from_git && local.extension() == ".tgz" && std::filesystem::is_regular_file(local);
   Result<std::unique_ptr<sources::tree::FileTree>> tree =
       from_git ? OpenRepository(flags, git_timeout, streams)
-               : sources::tree::OpenDirectory(flags.positional()[0]);
+               : sources::tree::OpenDirectory(archive ? local.parent_path() : local);
   if (!tree.ok()) return tree.status();
   std::string path = (*tree)->Describe("");
-  std::string type = flags.String("source-type");
+  std::string type = archive ? "helm" : flags.String("source-type");
   if (type.empty()) {
     Result<std::string> detected = DetectSourceType(**tree);
     if (!detected.ok()) return detected.status();
@@ -155,6 +162,12 @@ Result<RenderedSource> RenderSource(const ParsedFlags& flags, std::string_view g
     if (!objects.ok()) return objects.status();
     std::string text = sources::kustomize::Print(*objects);
     return RenderedSource{.objects = std::move(*objects), .text = std::move(text)};
+  }
+  if (type == "helm") {
+    Result<HelmOutput> helm =
+        RenderHelm(**tree, archive ? local.filename().string() : "", flags, objects_needed);
+    if (!helm.ok()) return helm.status();
+    return RenderedSource{.objects = std::move(helm->objects), .text = std::move(helm->text)};
   }
   if (type != "directory") {
     return Status::Invalid(path + " is a " + type +

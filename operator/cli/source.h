@@ -26,12 +26,13 @@ struct RenderedSource {
   std::string text;
 };
 
-// Renders the source the flags name: exactly one PATH, or --repo. The kind of source
-// (directory, kustomize, helm) comes from --source-type or its files. `git_timeout` is the value
-// of the flag limiting each network operation (seconds). With --repo the resolved revision is
-// printed on streams.err.
+// Renders the source the flags name: exactly one PATH (a directory or a .tgz chart), or
+// --repo. The kind of source (directory, kustomize, helm) comes from --source-type or its
+// files. `git_timeout` is the value of the flag limiting each network operation (seconds).
+// With --repo the resolved revision is printed on streams.err. A chart's objects are decoded
+// only when `objects_needed` (printing helm's text needs none).
 Result<RenderedSource> RenderSource(const ParsedFlags& flags, std::string_view git_timeout,
-                                    Streams streams);
+                                    Streams streams, bool objects_needed = true);
 
 // --kubeconfig, --context, --server, --insecure-skip-tls-verify.
 std::vector<FlagSpec> ClusterFlags();

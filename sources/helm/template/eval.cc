@@ -70,7 +70,9 @@ bool Matches(char param, const Value& value) {
     case 'b':
       return value.kind() == Value::Kind::kBool;
     case 'm':
-      return value.kind() == Value::Kind::kMap && value.HoldsInterfaces();
+      // Helm's named map types (engine.files holds []byte) are not map[string]interface{}.
+      return value.kind() == Value::Kind::kMap && value.HoldsInterfaces() &&
+             value.methods() == nullptr;
     case 'l':
       return value.kind() == Value::Kind::kList && value.HoldsInterfaces();
     case 'c':
@@ -136,14 +138,18 @@ class Executor : public Call {
                              trees.status().message());
     }
     TreeMap overlay;
+    // Go executes the tree just parsed even when it is empty and so not installed under its
+    // name (an outer tpl's tree keeps the name).
+    std::shared_ptr<const Tree> own;
     for (auto& tree : *trees) {
       std::string tree_name = tree->name;
-      if (Find(tree_name) != nullptr && IsEmptyTree(*tree->root)) continue;
-      overlay[tree_name] = std::shared_ptr<const Tree>(std::move(tree));
+      std::shared_ptr<const Tree> parsed(std::move(tree));
+      if (tree_name == name) own = parsed;
+      if (Find(tree_name) != nullptr && IsEmptyTree(*parsed->root)) continue;
+      overlay[tree_name] = std::move(parsed);
     }
     overlays_.push_back(std::move(overlay));
-    const Tree* tree = Find(name);
-    Result<std::string> result = Capture(*tree, data);
+    Result<std::string> result = Capture(own != nullptr ? *own : *Find(name), data);
     overlays_.pop_back();
     if (!result.ok()) {
       return Status::Invalid("error during tpl function execution for " + GoQuote(text) + ": " +
@@ -461,17 +467,23 @@ class Executor : public Call {
       bool last = i + 1 == idents.size();
       bool has_args =
           last && ((command != nullptr && command->children.size() > 1) || final != nullptr);
-      if (receiver.kind() == Value::Kind::kMap && receiver.elem() == ElemType::kValues &&
-          IsValuesMethod(idents[i])) {
+      const Methods* named = receiver.methods();
+      bool named_method = named != nullptr && named->Has(idents[i]);
+      if (named_method || (receiver.kind() == Value::Kind::kMap &&
+                           receiver.elem() == ElemType::kValues && IsValuesMethod(idents[i]))) {
+        // Named types' methods check their own argument types (semver's Compare takes a
+        // version); common.Values' methods take strings.
+        char param = named_method ? 'a' : 's';
         std::vector<Value> args;
         if (last && command != nullptr) {
           for (size_t k = 1; k < command->children.size(); ++k) {
-            args.push_back(EvalArg(dot, 's', *command->children[k]));
+            args.push_back(Unboxed(EvalArg(dot, param, *command->children[k])));
           }
         }
-        if (last && final != nullptr) args.push_back(ValidateType(*final, 's'));
+        if (last && final != nullptr) args.push_back(Unboxed(ValidateType(*final, param)));
         At(node);
-        receiver = CallValuesMethod(idents[i], receiver, args);
+        receiver = named_method ? CallNamedMethod(*named, idents[i], receiver, args)
+                                : CallValuesMethod(idents[i], receiver, args);
         continue;
       }
       receiver = EvalField(idents[i], node, has_args, receiver);
@@ -483,6 +495,13 @@ class Executor : public Call {
   static bool IsValuesMethod(std::string_view name) {
     return name == "YAML" || name == "Table" || name == "AsMap" || name == "Encode" ||
            name == "PathValue";
+  }
+
+  Value CallNamedMethod(const Methods& named, const std::string& name, const Value& self,
+                        const std::vector<Value>& args) {
+    Result<Value> result = named.Call(name, self, args);
+    if (!result.ok()) Errorf("error calling " + name + ": " + result.status().message());
+    return std::move(*result);
   }
 
   Value CallValuesMethod(const std::string& name, const Value& values,
@@ -596,12 +615,14 @@ class Executor : public Call {
   Value ValidateType(const Value& value, char param) {
     if (param == 'a') return value;
     if (value.IsNil()) {
+      // helm4 accepts a nil pipeline result where a builtin takes reflect.Value:
+      // `and (.Values.missing) true` renders.
+      if (param == 'r') return value;
       if (!value.boxed()) {
         if (param == 'm') return Value::Map();
         if (param == 'l') return Value();
         Errorf("invalid value; expected " + std::string(ParamTypeName(param)));
       }
-      if (param == 'r') return value;
       Errorf("wrong type for value; expected " + std::string(ParamTypeName(param)) +
              "; got interface {}");
     }

@@ -514,6 +514,12 @@ class Printer {
       GoSyntax(value, top);
       return;
     }
+    if (const Methods* named = value.methods(); named != nullptr && (verb == 'v' || verb == 's')) {
+      if (std::optional<std::string> text = named->String(value)) {
+        PrintString(*text, spec);
+        return;
+      }
+    }
     switch (value.kind()) {
       case Value::Kind::kNil:
         if (verb == 'v') {
@@ -695,6 +701,12 @@ class Printer {
 }  // namespace
 
 void AppendValue(std::string& out, const Value& value) {
+  if (const Methods* named = value.methods(); named != nullptr) {
+    if (std::optional<std::string> text = named->String(value)) {
+      out += *text;
+      return;
+    }
+  }
   switch (value.kind()) {
     case Value::Kind::kNil:
       out += "<nil>";

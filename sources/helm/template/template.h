@@ -71,6 +71,13 @@ Status ParseOnly(std::string_view name, std::string_view text);
 // Helm deletes every "<no value>" from rendered text, the author's own included.
 std::string StripNoValue(std::string text);
 
+// Whether `version` satisfies `constraint` by Masterminds/semver v3's rules, as semverCompare
+// decides; an unparsable constraint or version is an error.
+Result<bool> SemverSatisfies(const std::string& constraint, const std::string& version);
+
+// fmt.Sprint(value): how Go prints a value with %v.
+std::string FormatValue(const Value& value);
+
 // True for every name a template may call: Go's builtins, Sprig's and Helm's functions.
 bool HasFunction(std::string_view name);
 // Every function name a template may call, sorted.

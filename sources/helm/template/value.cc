@@ -63,6 +63,22 @@ Value Value::StringList(const std::vector<std::string>& items) {
   return List(std::move(values), ElemType::kString);
 }
 
+std::optional<std::string> Methods::String(const Value& self) const {
+  (void)self;
+  return std::nullopt;
+}
+
+const Methods* Value::methods() const {
+  if (kind_ == Kind::kList) return list_->methods.get();
+  if (kind_ == Kind::kMap) return map_->methods.get();
+  return nullptr;
+}
+
+void Value::set_methods(std::shared_ptr<const Methods> methods) const {
+  if (kind_ == Kind::kList) list_->methods = std::move(methods);
+  if (kind_ == Kind::kMap) map_->methods = std::move(methods);
+}
+
 bool Value::SameObject(const Value& other) const {
   if (kind_ != other.kind_) return false;
   if (kind_ == Kind::kList) return list_ == other.list_;
@@ -92,6 +108,7 @@ std::string_view ElemName(ElemType elem) {
 }  // namespace
 
 std::string Value::TypeName() const {
+  if (const Methods* named = methods(); named != nullptr) return std::string(named->TypeName());
   switch (kind_) {
     case Kind::kNil:
       return "<nil>";

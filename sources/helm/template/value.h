@@ -8,15 +8,33 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "base/status.h"
+
 namespace converge::sources::helm::tmpl {
 
 class Value;
+
+// The methods of a Go named type Helm puts in the dot (engine.files, common.VersionSet,
+// common.KubeVersion). Templates call them like fields (`.Files.Get "x"`), typeOf prints the
+// type's name, and a String method replaces %v printing, as Go's fmt.Stringer does.
+class Methods {
+ public:
+  virtual ~Methods() = default;
+  virtual std::string_view TypeName() const = 0;
+  virtual bool Has(std::string_view method) const = 0;
+  // REQUIRES: Has(method). An error is the method's own message.
+  virtual Result<Value> Call(std::string_view method, const Value& self,
+                             const std::vector<Value>& args) const = 0;
+  // nullopt when the type has no String method.
+  virtual std::optional<std::string> String(const Value& self) const;
+};
 
 // The Go type of a slice's or map's elements where it is not interface{}.
 // kValues is Helm's common.Values: a map[string]interface{} under its own type name, which
@@ -29,12 +47,14 @@ enum class ElemType : uint8_t { kAny, kString, kInt, kList, kValues, kCertificat
 struct ListData {
   std::vector<Value> items;
   ElemType elem = ElemType::kAny;
+  std::shared_ptr<const Methods> methods;
 };
 
 struct MapData {
   using Entries = std::map<std::string, Value, std::less<>>;
   Entries entries;
   ElemType elem = ElemType::kAny;
+  std::shared_ptr<const Methods> methods;
 };
 
 class Value {
@@ -68,6 +88,11 @@ class Value {
   bool HoldsInterfaces() const { return elem() == ElemType::kAny || elem() == ElemType::kValues; }
   const MapData::Entries& map() const { return map_->entries; }
   MapData::Entries& mutable_map() const { return map_->entries; }
+
+  // The Go named type's methods of a list or map; nullptr for plain values.
+  const Methods* methods() const;
+  // REQUIRES: a list or map.
+  void set_methods(std::shared_ptr<const Methods> methods) const;
 
   // Whether the value was read out of an interface{} container (a map or list element) and not
   // yet passed through a pipeline. Go's messages name such a value's type "interface {}", and a

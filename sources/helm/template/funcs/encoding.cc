@@ -286,6 +286,12 @@ CONVERGE_FUNC(FnFromJson) {
   return DecodedMap(DecodeJson(args[0].string_value()), "");
 }
 
+// Sprig's mustFromJson (Helm overrides only fromJson): any JSON value, errors returned.
+CONVERGE_FUNC(FnMustFromJson) {
+  (void)call;
+  return DecodeJson(args[0].string_value());
+}
+
 CONVERGE_FUNC(FnFromJsonArray) {
   (void)call;
   return DecodedList(DecodeJson(args[0].string_value()), "");

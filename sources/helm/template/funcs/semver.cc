@@ -268,30 +268,89 @@ Result<std::vector<std::vector<Constraint>>> ParseConstraints(const std::string&
 
 }  // namespace
 
-CONVERGE_FUNC(FnSemverCompare) {
-  (void)call;
-  Result<std::vector<std::vector<Constraint>>> constraints =
-      ParseConstraints(args[0].string_value());
+Result<bool> SemverSatisfies(const std::string& constraint, const std::string& version) {
+  Result<std::vector<std::vector<Constraint>>> constraints = ParseConstraints(constraint);
   if (!constraints.ok()) return constraints.status();
-  Result<Version> version = ParseVersion(args[1].string_value());
-  if (!version.ok()) return version.status();
+  Result<Version> parsed = ParseVersion(version);
+  if (!parsed.ok()) return parsed.status();
   for (const std::vector<Constraint>& ands : *constraints) {
     bool all = true;
-    for (const Constraint& c : ands) all = all && Check(*version, c);
-    if (all) return Value::Bool(true);
+    for (const Constraint& c : ands) all = all && Check(*parsed, c);
+    if (all) return true;
   }
-  return Value::Bool(false);
+  return false;
 }
+
+CONVERGE_FUNC(FnSemverCompare) {
+  (void)call;
+  Result<bool> satisfied = SemverSatisfies(args[0].string_value(), args[1].string_value());
+  if (!satisfied.ok()) return satisfied.status();
+  return Value::Bool(*satisfied);
+}
+
+// *semver.Version: prints normalised, and templates call its accessors and comparisons.
+class SemverType : public Methods {
+ public:
+  std::string_view TypeName() const override { return "*semver.Version"; }
+  bool Has(std::string_view method) const override {
+    return method == "Major" || method == "Minor" || method == "Patch" || method == "Prerelease" ||
+           method == "Metadata" || method == "Original" || method == "String" ||
+           method == "Compare" || method == "LessThan" || method == "GreaterThan" ||
+           method == "Equal";
+  }
+  Result<Value> Call(std::string_view method, const Value& self,
+                     const std::vector<Value>& args) const override {
+    const auto& fields = self.map();
+    bool binary =
+        method == "Compare" || method == "LessThan" || method == "GreaterThan" || method == "Equal";
+    if (args.size() != (binary ? 1u : 0u)) return Status::Invalid("wrong number of args");
+    if (!binary) {
+      if (method == "String") return Value::String(*String(self));
+      auto found = fields.find(std::string(method));
+      return found->second;
+    }
+    if (args[0].methods() != self.methods()) {
+      return Status::Invalid("wrong type for value; expected *semver.Version; got " +
+                             args[0].TypeName());
+    }
+    Result<Version> a = ParseVersion(fields.at("Original").string_value());
+    Result<Version> b = ParseVersion(args[0].map().at("Original").string_value());
+    int order = Compare(*a, *b);
+    if (method == "Compare") return Value::Int(order);
+    if (method == "LessThan") return Value::Bool(order < 0);
+    if (method == "GreaterThan") return Value::Bool(order > 0);
+    return Value::Bool(order == 0);
+  }
+  std::optional<std::string> String(const Value& self) const override {
+    const auto& fields = self.map();
+    std::string text = std::to_string(fields.at("Major").int_value()) + "." +
+                       std::to_string(fields.at("Minor").int_value()) + "." +
+                       std::to_string(fields.at("Patch").int_value());
+    if (!fields.at("Prerelease").string_value().empty()) {
+      text += "-" + fields.at("Prerelease").string_value();
+    }
+    if (!fields.at("Metadata").string_value().empty()) {
+      text += "+" + fields.at("Metadata").string_value();
+    }
+    return text;
+  }
+};
 
 CONVERGE_FUNC(FnSemver) {
   (void)call;
   Result<Version> version = ParseVersion(args[0].string_value());
   if (!version.ok()) return version.status();
-  std::string text = std::to_string(version->major) + "." + std::to_string(version->minor) + "." +
-                     std::to_string(version->patch);
-  if (!version->pre.empty()) text += "-" + version->pre;
-  if (!version->metadata.empty()) text += "+" + version->metadata;
-  return Value::String(text);
+  static const std::shared_ptr<const Methods> kType = std::make_shared<SemverType>();
+  Value object = Value::Map();
+  auto& fields = object.mutable_map();
+  fields["Major"] = Value::Int64(static_cast<int64_t>(version->major));
+  fields["Minor"] = Value::Int64(static_cast<int64_t>(version->minor));
+  fields["Patch"] = Value::Int64(static_cast<int64_t>(version->patch));
+  fields["Prerelease"] = Value::String(version->pre);
+  fields["Metadata"] = Value::String(version->metadata);
+  fields["Original"] = args[0];
+  object.set_methods(kType);
+  return object;
 }
 
 }  // namespace converge::sources::helm::tmpl

@@ -115,6 +115,7 @@ CONVERGE_FUNC(FnToPrettyJson);
 CONVERGE_FUNC(FnToRawJson);
 CONVERGE_FUNC(FnFromJson);
 CONVERGE_FUNC(FnFromJsonArray);
+CONVERGE_FUNC(FnMustFromJson);
 CONVERGE_FUNC(FnToYaml);
 CONVERGE_FUNC(FnFromYaml);
 CONVERGE_FUNC(FnFromYamlArray);
@@ -319,7 +320,7 @@ constexpr FuncDef kFunctions[] = {
     {"mustDateModify", "st", &FnMustDateModify, true},
     {"mustDeepCopy", "a", &FnDeepCopy},
     {"mustFirst", "a", &FnFirst},
-    {"mustFromJson", "s", &FnFromJson},
+    {"mustFromJson", "s", &FnMustFromJson},
     {"mustHas", "aa", &FnHas},
     {"mustInitial", "a", &FnInitial},
     {"mustLast", "a", &FnLast},
