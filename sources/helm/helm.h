@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -100,8 +101,8 @@ struct Options {
   bool skip_tests = false;
   // Globs (Go's filepath.Match) over a manifest's path after the chart name.
   std::vector<std::string> show_only;
-  // Seeds random functions (see tmpl::Options).
-  uint64_t seed = 1;
+  // Seeds random functions for tests (see tmpl::Options); unset they are random, as Helm's.
+  std::optional<uint64_t> seed;
 };
 
 // One document of the output with what the sync engine needs to know about it.
