@@ -51,6 +51,27 @@ Result<std::vector<kube::GroupVersionKind>> ListableKinds(kube::Client& client) 
   return kinds;
 }
 
+Result<std::optional<Placement>> Place(kube::Client& client, const kube::Object& object,
+                                       std::string_view destination_namespace) {
+  kube::GroupVersionKind gvk = kube::GroupVersionKind::Of(object);
+  kube::ApiResult<kube::ResourceMapping> mapping = client.Mapping(gvk);
+  if (mapping.reason() == kube::Reason::kNotFound) return std::optional<Placement>();
+  if (!mapping.ok()) return mapping.status().Wrap(kube::Describe(object));
+  gvk.version = mapping->gvk.version;
+  std::string_view ns = object.Namespace().empty() ? destination_namespace : object.Namespace();
+  return std::optional<Placement>(
+      Placement{.gvk = gvk, .ns = mapping->namespaced ? std::string(ns) : ""});
+}
+
+Result<std::optional<kube::Object>> ReadCounterpart(kube::Client& client,
+                                                    const kube::Object& desired,
+                                                    const Placement& placement) {
+  kube::ApiResult<kube::Object> live = client.Get(placement.gvk, placement.ns, desired.Name());
+  if (live.reason() == kube::Reason::kNotFound) return std::optional<kube::Object>();
+  if (!live.ok()) return live.status().Wrap(kube::Describe(desired));
+  return std::optional<kube::Object>(std::move(*live));
+}
+
 Result<std::vector<kube::Object>> ReadLiveObjects(kube::Client& client, std::string_view app_id,
                                                   const std::vector<kube::Object>& desired,
                                                   std::string_view destination_namespace) {
@@ -71,16 +92,12 @@ Result<std::vector<kube::Object>> ReadLiveObjects(kube::Client& client, std::str
   }
   for (const kube::Object& object : desired) {
     if (object.Name().empty()) continue;
-    kube::GroupVersionKind gvk = kube::GroupVersionKind::Of(object);
-    kube::ApiResult<kube::ResourceMapping> mapping = client.Mapping(gvk);
-    if (mapping.reason() == kube::Reason::kNotFound) continue;  // a kind the sync defines
-    if (!mapping.ok()) return mapping.status().Wrap(kube::Describe(object));
-    std::string ns(object.Namespace().empty() ? destination_namespace : object.Namespace());
-    kube::ApiResult<kube::Object> live =
-        client.Get(gvk, mapping->namespaced ? ns : "", object.Name());
-    if (live.reason() == kube::Reason::kNotFound) continue;
-    if (!live.ok()) return live.status().Wrap(kube::Describe(object));
-    found.insert_or_assign(live->Key(), std::move(*live));
+    Result<std::optional<Placement>> placement = Place(client, object, destination_namespace);
+    if (!placement.ok()) return placement.status();
+    if (!placement->has_value()) continue;
+    Result<std::optional<kube::Object>> live = ReadCounterpart(client, object, **placement);
+    if (!live.ok()) return live.status();
+    if (live->has_value()) found.insert_or_assign((*live)->Key(), std::move(**live));
   }
   std::vector<kube::Object> out;
   out.reserve(found.size());

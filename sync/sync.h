@@ -21,13 +21,9 @@
 #include <vector>
 
 #include "base/status.h"
+#include "kube/client/client.h"
 #include "kube/kube.h"
 #include "sync/health/health.h"
-
-namespace converge::kube {
-class Client;
-struct GroupVersionKind;
-}  // namespace converge::kube
 
 namespace converge::sync {
 
@@ -237,6 +233,20 @@ Outcome Execute(const Plan& plan, kube::Client& client, const ExecuteOptions& op
 Result<std::vector<kube::Object>> ReadLiveObjects(kube::Client& client, std::string_view app_id,
                                                   const std::vector<kube::Object>& desired,
                                                   std::string_view destination_namespace);
+
+// Where a desired object lives on the server: the version served for its kind, and its
+// namespace (the destination's when it names none; "" for cluster-scoped kinds).
+struct Placement {
+  kube::GroupVersionKind gvk;
+  std::string ns;
+};
+// nullopt when the server does not serve the kind yet (a CRD the same sync creates).
+Result<std::optional<Placement>> Place(kube::Client& client, const kube::Object& object,
+                                       std::string_view destination_namespace);
+// The live object at `placement` named as `desired`; nullopt when there is none.
+Result<std::optional<kube::Object>> ReadCounterpart(kube::Client& client,
+                                                    const kube::Object& desired,
+                                                    const Placement& placement);
 
 // Every kind the server lists (preferred version of each group), from discovery.
 Result<std::vector<kube::GroupVersionKind>> ListableKinds(kube::Client& client);

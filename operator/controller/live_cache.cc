@@ -130,30 +130,25 @@ Result<std::vector<kube::Object>> LiveCache::Read(const std::string& app_id,
   }
   for (const kube::Object& object : desired) {
     if (object.Name().empty()) continue;
-    kube::GroupVersionKind gvk = kube::GroupVersionKind::Of(object);
-    kube::ApiResult<kube::ResourceMapping> mapping = client_.Mapping(gvk);
-    if (mapping.reason() == kube::Reason::kNotFound) continue;  // a kind the sync defines
-    if (!mapping.ok()) return mapping.status().Wrap(kube::Describe(object));
-    gvk.version = mapping->gvk.version;
-    std::string ns =
-        mapping->namespaced
-            ? std::string(object.Namespace().empty() ? destination_namespace : object.Namespace())
-            : "";
-    Kind* kind = FindKind(gvk);
+    Result<std::optional<sync::Placement>> placement =
+        sync::Place(client_, object, destination_namespace);
+    if (!placement.ok()) return placement.status();
+    if (!placement->has_value()) continue;  // a kind the sync defines
+    const sync::Placement& where = **placement;
+    Kind* kind = FindKind(where.gvk);
     if (kind == nullptr) {
-      kind = &AddKind(gvk);
+      kind = &AddKind(where.gvk);
       kind->informer->WaitForSync(std::chrono::seconds(10));
     }
-    if (kube::ObjectRef cached = kind->informer->Get(ns, object.Name())) {
-      kube::Object typed = Typed(*cached, gvk);
+    if (kube::ObjectRef cached = kind->informer->Get(where.ns, object.Name())) {
+      kube::Object typed = Typed(*cached, where.gvk);
       found.insert_or_assign(typed.Key(), std::move(typed));
       continue;
     }
     // Not managed by Converge (yet): the server has the answer.
-    kube::ApiResult<kube::Object> live = client_.Get(gvk, ns, object.Name());
-    if (live.reason() == kube::Reason::kNotFound) continue;
-    if (!live.ok()) return live.status().Wrap(kube::Describe(object));
-    found.insert_or_assign(live->Key(), std::move(*live));
+    Result<std::optional<kube::Object>> live = sync::ReadCounterpart(client_, object, where);
+    if (!live.ok()) return live.status();
+    if (live->has_value()) found.insert_or_assign((*live)->Key(), std::move(**live));
   }
   std::vector<kube::Object> out;
   out.reserve(found.size());
