@@ -11,6 +11,8 @@
 
 #include "base/strings.h"
 #include "kube/client/client.h"
+#include "sources/helm/helm.h"
+#include "sources/tree/tree.h"
 #include "sync/sync.h"
 #include "tests/support/support.h"
 
@@ -243,8 +245,28 @@ TEST_F(ExecuteTest, PrePostSyncHooksRunInTheirPhasesAndAreDeletedOnSuccess) {
   EXPECT_EQ(Find(outcome, "Job", "pre-post-sync-after")->hook_phase, OperationPhase::kSucceeded);
 }
 
+// helm-hooks' manifests as the templates of a chart, rendered by our Helm renderer (hooks and
+// all, as `helm template` prints them), then synced.
+std::vector<kube::Object> RenderedByHelm(const std::string& relative) {
+  testing::TempDir chart;
+  chart.Write("Chart.yaml", "apiVersion: v2\nname: helm-hooks\nversion: 0.1.0\n");
+  chart.Write("templates/manifests.yaml",
+              ReadFile(CorpusDir() / "gitops/argocd-example-apps" / relative));
+  Result<std::unique_ptr<sources::tree::FileTree>> tree =
+      sources::tree::OpenDirectory(chart.path());
+  EXPECT_TRUE(tree.ok());
+  Result<sources::helm::Chart> loaded = sources::helm::LoadChart(**tree, "");
+  EXPECT_TRUE(loaded.ok()) << loaded.status().message();
+  sources::helm::Options options{.release_name = "helm-hooks"};
+  Result<sources::helm::Release> release = sources::helm::Render(*loaded, options);
+  EXPECT_TRUE(release.ok()) << release.status().message();
+  Result<std::string> text = sources::helm::FormatTemplate(*release, options);
+  EXPECT_TRUE(text.ok());
+  return Objects(*text);
+}
+
 TEST_F(ExecuteTest, HelmHooksMapToPhasesAndWeights) {
-  Outcome outcome = Sync("helm-hooks", CorpusObjects("helm-hooks/manifests.yaml"));
+  Outcome outcome = Sync("helm-hooks", RenderedByHelm("helm-hooks/manifests.yaml"));
   ASSERT_EQ(outcome.phase, OperationPhase::kSucceeded) << outcome.message << "\n" << Log();
   std::vector<std::string> order;
   for (const ResourceResult& result : outcome.resources) {
