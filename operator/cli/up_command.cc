@@ -8,6 +8,7 @@
 #include <iomanip>
 #include <ostream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "apiserver/apiserver.h"
