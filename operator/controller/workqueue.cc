@@ -86,7 +86,9 @@ std::optional<std::string> WorkQueue::Get() {
     if (delayed_.empty()) {
       cv_.wait(lock);
     } else {
-      cv_.wait_until(lock, delayed_.begin()->first);
+      // A copy: the entry may be erased while the lock is released.
+      Clock::time_point due = delayed_.begin()->first;
+      cv_.wait_until(lock, due);
     }
   }
   std::string key = std::move(queue_.front());

@@ -46,6 +46,18 @@ TEST(WorkQueueTest, DelayedKeysArriveInDueOrderAndKeepTheEarliestDelay) {
   EXPECT_EQ(queue.stats().delayed, 0u);
 }
 
+// A worker waits for the earliest delayed key; an earlier delay for that key replaces the entry
+// it waits on (under ASan the old wait read the freed entry).
+TEST(WorkQueueTest, AnEarlierDelayReplacesTheEntryAWorkerWaitsFor) {
+  WorkQueue queue;
+  queue.AddAfter("a", milliseconds(60000));
+  std::thread worker([&] { EXPECT_EQ(queue.Get(), "a"); });
+  std::this_thread::sleep_for(milliseconds(50));  // let the worker start waiting
+  queue.AddAfter("a", milliseconds(10));
+  worker.join();
+  EXPECT_EQ(queue.stats().delayed, 0u);
+}
+
 TEST(WorkQueueTest, FailuresBackOffPerKeyUntilForgotten) {
   WorkQueue queue({.base_delay = milliseconds(1), .max_delay = milliseconds(4)});
   for (int i = 0; i < 5; ++i) {
