@@ -275,6 +275,7 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
     }
   }
 
+  bool status_failed = false;
   auto write_status = [&] {
     json status = BuildStatus(previous, observed, now);
     if (!StatusChanged(previous, status)) return;
@@ -284,6 +285,7 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
     kube::ApiResult<kube::Object> written = client_.UpdateStatus(updated);
     if (!written.ok()) {
       log::Warn("writing status", {{"application", key}, {"error", written.error().message}});
+      status_failed = true;
       queue_.AddRateLimited(key);
       return;
     }
@@ -550,7 +552,8 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
       observed.health.code == sync::health::HealthCode::kMissing) {
     next = std::min(next, kProgressInterval);
   }
-  queue_.Forget(key);
+  // A failing status write keeps its backoff growing; anything else starts it afresh.
+  if (!status_failed) queue_.Forget(key);
   queue_.AddAfter(key, next);
 }
 
