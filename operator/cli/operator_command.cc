@@ -1,6 +1,7 @@
 // converge operator: the controller that keeps Applications in sync, against the cluster it runs
 // in (or the one a kubeconfig names). Every flag can also be set through the environment as
 // CONVERGE_<FLAG> (upper case, '-' as '_'); the command line wins.
+#include <charconv>
 #include <csignal>
 #include <cstdlib>
 #include <ostream>
@@ -40,6 +41,14 @@ std::vector<FlagSpec> OperatorFlags() {
        .value_name = "N",
        .help = "Applications reconciled at the same time",
        .default_value = "4"},
+      {.name = "kube-api-qps",
+       .value_name = "N",
+       .help = "requests per second to the Kubernetes API, sustained (0: no limit)",
+       .default_value = "50"},
+      {.name = "kube-api-burst",
+       .value_name = "N",
+       .help = "requests to the Kubernetes API allowed at once above the sustained rate",
+       .default_value = "100"},
       {.name = "poll-interval",
        .value_name = "DURATION",
        .help = "look at every Application again after this long (Go duration)",
@@ -141,14 +150,26 @@ std::string Identity() {
 }
 
 Result<std::unique_ptr<kube::Client>> Connect(const ParsedFlags& flags) {
+  kube::ClientOptions options;
+  std::string qps = flags.String("kube-api-qps");
+  std::string burst = flags.String("kube-api-burst");
+  auto [qps_end, qps_error] = std::from_chars(qps.data(), qps.data() + qps.size(), options.qps);
+  if (qps_error != std::errc() || qps_end != qps.data() + qps.size() || options.qps < 0) {
+    return Status::Invalid("--kube-api-qps " + qps + ": not a number of at least 0");
+  }
+  auto [burst_end, burst_error] =
+      std::from_chars(burst.data(), burst.data() + burst.size(), options.burst);
+  if (burst_error != std::errc() || burst_end != burst.data() + burst.size() || options.burst < 1) {
+    return Status::Invalid("--kube-api-burst " + burst + ": not a whole number of at least 1");
+  }
   // In a Pod without a kubeconfig flag: the Pod's service account.
   if (!flags.Has("kubeconfig") && !flags.Has("server") &&
       std::getenv("KUBERNETES_SERVICE_HOST") != nullptr) {
     Result<kube::ClientConfig> config = kube::InClusterConfig();
     if (!config.ok()) return config.status();
-    return kube::Client::Create(std::move(*config));
+    return kube::Client::Create(std::move(*config), options);
   }
-  return ConnectCluster(flags);
+  return ConnectCluster(flags, options);
 }
 
 }  // namespace

@@ -199,7 +199,8 @@ std::vector<FlagSpec> ClusterFlags() {
   };
 }
 
-Result<std::unique_ptr<kube::Client>> ConnectCluster(const ParsedFlags& flags) {
+Result<std::unique_ptr<kube::Client>> ConnectCluster(const ParsedFlags& flags,
+                                                     kube::ClientOptions options) {
   std::vector<std::filesystem::path> files =
       flags.Has("kubeconfig") ? std::vector<std::filesystem::path>{flags.String("kubeconfig")}
                               : kube::KubeconfigPaths();
@@ -212,7 +213,7 @@ Result<std::unique_ptr<kube::Client>> ConnectCluster(const ParsedFlags& flags) {
   }
   if (flags.Has("server")) config->server = flags.String("server");
   if (flags.Bool("insecure-skip-tls-verify")) config->insecure_skip_tls_verify = true;
-  return kube::Client::Create(std::move(*config));
+  return kube::Client::Create(std::move(*config), std::move(options));
 }
 
 std::optional<int> StartApplicationCommand(const std::vector<FlagSpec>& specs,

@@ -40,7 +40,8 @@ std::vector<FlagSpec> ClusterFlags();
 // A client for the cluster the flags name (kubectl's rules: --kubeconfig, else $KUBECONFIG,
 // else ~/.kube/config; --server overrides the kubeconfig's server, and without a kubeconfig
 // the bearer token is read from $CONVERGE_TOKEN).
-Result<std::unique_ptr<kube::Client>> ConnectCluster(const ParsedFlags& flags);
+Result<std::unique_ptr<kube::Client>> ConnectCluster(const ParsedFlags& flags,
+                                                     kube::ClientOptions options = {});
 
 // The start of a command acting for one Application: parses `args`, prints `usage` and the flag
 // help for --help, configures logging, and requires --app-name. Returns the exit code when the
