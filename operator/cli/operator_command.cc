@@ -211,9 +211,10 @@ Result<ApiAuth> ReadApiAuth(const ParsedFlags& flags) {
   return auth;
 }
 
-// Keeps `tokens`' Secret tokens equal to the values of the Secret's data, until `stop`.
+// Keeps `tokens`' Secret tokens equal to the values of the Secret's data while the returned
+// thread runs.
 std::jthread WatchTokenSecret(kube::Client& client, const SecretName& secret,
-                              server::Tokens& tokens, std::stop_token stop) {
+                              server::Tokens& tokens) {
   auto update = [&tokens, name = secret.name](const kube::Object& object, bool present) {
     if (object.Name() != name) return;
     std::vector<std::string> values;
@@ -234,7 +235,7 @@ std::jthread WatchTokenSecret(kube::Client& client, const SecretName& secret,
           .on_update = [update](const kube::Object&,
                                 const kube::Object& after) { update(after, true); },
           .on_delete = [update](const kube::Object& deleted) { update(deleted, false); }});
-  return std::jthread([informer, stop] { informer->Run(stop); });
+  return std::jthread([informer](std::stop_token stop) { informer->Run(stop); });
 }
 
 }  // namespace
@@ -309,7 +310,7 @@ int RunOperator(std::span<const std::string> args, Streams streams) {
   std::stop_source stop;
   std::jthread token_secret;
   if (auth->secret) {
-    token_secret = WatchTokenSecret(**client, *auth->secret, *auth->tokens, stop.get_token());
+    token_secret = WatchTokenSecret(**client, *auth->secret, *auth->tokens);
   }
   controller::Controller controller(**client, options);
   api::Api api(**client, controller, {.namespaces = options.namespaces});
