@@ -3,6 +3,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "base/clock.h"
@@ -131,6 +132,7 @@ struct Controller::State {
   };
   std::mutex resolved_mu;
   std::map<std::string, Resolved> resolved;
+  std::set<std::string> refresh;  // guarded by resolved_mu: keys whose next reconcile asks Git
   metrics::Histogram reconcile_seconds;
   metrics::Histogram sync_seconds;
   std::mutex syncs_mu;
@@ -239,6 +241,16 @@ std::string Controller::Metrics() const {
   Sample(out, "converge_workqueue_last_wait_seconds", {},
          std::chrono::duration<double>(queue.last_wait).count());
   return out;
+}
+
+void Controller::Refresh(const std::string& ns, const std::string& name) {
+  std::string key = ns + "/" + name;
+  {
+    std::lock_guard lock(state_->resolved_mu);
+    state_->resolved.erase(key);
+    state_->refresh.insert(key);
+  }
+  queue_.Add(key);
 }
 
 void Controller::Run(std::stop_token stop) {
@@ -469,16 +481,21 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
   // Git is asked again once per poll interval, on a spec change or a refresh; a reconcile that
   // a live object's change caused in between reuses the revisions.
   std::optional<std::vector<git::Commit>> pinned;
+  bool refresh = !application.Annotation(kRefreshAnnotation).empty();
   {
     std::lock_guard lock(state_->resolved_mu);
+    refresh = state_->refresh.erase(key) > 0 || refresh;
     auto it = state_->resolved.find(key);
-    if (it != state_->resolved.end() && it->second.generation == observed.generation &&
-        application.Annotation(kRefreshAnnotation).empty() &&
+    if (it != state_->resolved.end() && it->second.generation == observed.generation && !refresh &&
         std::chrono::steady_clock::now() - it->second.at < options_.poll_interval) {
       pinned = it->second.commits;
     }
   }
-  Result<Rendered> rendered = renders_.Render(*mirror_, *spec, name, pinned ? &*pinned : nullptr);
+  std::chrono::milliseconds revision_max_age =
+      refresh ? std::chrono::milliseconds(0)
+              : std::min(options_.revision_cache, options_.poll_interval / 2);
+  Result<Rendered> rendered =
+      renders_.Render(*mirror_, *spec, name, pinned ? &*pinned : nullptr, revision_max_age);
   if (!rendered.ok()) return comparison_error(rendered.status());
   if (rendered->fresh) {
     log::Info("rendered",
