@@ -338,18 +338,20 @@ Result<sync::Plan> Controller::SyncPlan(const SyncRequest& request, const app::S
                                         std::string& revision) {
   const std::vector<kube::Object>* desired = &target.objects;
   const std::vector<kube::Object>* live = &target_live;
-  Result<Rendered> requested = Status();
-  Result<std::vector<kube::Object>> requested_live = Status();
+  std::optional<Rendered> requested;
+  std::optional<std::vector<kube::Object>> requested_live;
   if (!request.revision.empty()) {
     if (spec.sources.size() != 1) {
       return Status::Invalid("operation.sync.revision needs a single-source Application");
     }
     app::Spec at = spec;
     at.sources[0].target_revision = request.revision;
-    requested = renders_.Render(*mirror_, at, name);
-    if (!requested.ok()) return requested.status().Wrap("revision " + request.revision);
-    requested_live = live_->Read(app_id, requested->objects, destination);
-    if (!requested_live.ok()) return requested_live.status();
+    Result<Rendered> rendered = renders_.Render(*mirror_, at, name);
+    if (!rendered.ok()) return rendered.status().Wrap("revision " + request.revision);
+    requested = std::move(*rendered);
+    Result<std::vector<kube::Object>> read = live_->Read(app_id, requested->objects, destination);
+    if (!read.ok()) return read.status();
+    requested_live = std::move(*read);
     desired = &requested->objects;
     live = &*requested_live;
     if (!requested->revisions.empty()) revision = requested->revisions.front().sha;
