@@ -322,8 +322,8 @@ TEST_F(ApiTest, EveryRouteButTheProbesNeedsAValidTokenAndTokenFilesAreReadAgain)
     }
   }
   EXPECT_EQ(Call("GET", "/healthz", "", "").status, 200);
-  EXPECT_EQ(Call("GET", "/metrics", "", "").status, 200);
   ASSERT_TRUE(Eventually([&] { return Call("GET", "/readyz", "", "").status == 200; }));
+  EXPECT_EQ(Call("GET", "/metrics", "", "").status, 200);
   EXPECT_EQ(Call("GET", "/api/v1/applications/converge/demo").status, 200);
   EXPECT_EQ(Call("GET", "/api/v1/no-such-route").status, 404);
 
