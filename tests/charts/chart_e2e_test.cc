@@ -225,10 +225,11 @@ TEST_F(ChartInstallTest, ClusterWideSyncsEverySourceTypeWithoutForbidden) {
 }
 
 TEST_F(ChartInstallTest, NamespacedModeStaysInsideItsNamespaces) {
-  ASSERT_NO_FATAL_FAILURE(
-      Install({"--set", "rbac.namespaced=true", "--set", "rbac.namespaces={converge,apps}"}));
+  // The Roles go into the listed namespaces, which must exist first.
   Check(server_.Kubectl({"create", "namespace", "apps"}));
   Check(server_.Kubectl({"create", "namespace", "outside"}));
+  ASSERT_NO_FATAL_FAILURE(
+      Install({"--set", "rbac.namespaced=true", "--set", "rbac.namespaces={converge,apps}"}));
   ASSERT_NO_FATAL_FAILURE(StartOperator());
   // The examples create their namespace; here the namespaces exist and the ServiceAccount may
   // not create any.
