@@ -226,6 +226,12 @@ Result<std::unique_ptr<Server>> Server::Start(const Options& options) {
   State* raw = state.get();
   auto handler = [raw](const httplib::Request& in, httplib::Response& out) {
     raw->Handle(in, out);
+    // kube-apiserver gzips only responses over 128 KiB: below that compressing costs
+    // more than it saves. cpp-httplib decides from the request's Accept-Encoding once the
+    // handler returns, and the request it passes is its own non-const object.
+    if (out.body.size() <= 128 * 1024) {
+      const_cast<httplib::Request&>(in).headers.erase("Accept-Encoding");
+    }
   };
   state->http->Get(".*", handler);
   state->http->Post(".*", handler);

@@ -216,15 +216,16 @@ Result<ApiAuth> ReadApiAuth(const ParsedFlags& flags) {
   return auth;
 }
 
-// Keeps `tokens`' Secret tokens equal to the values of the Secret's data, until `stop`.
+// Keeps `tokens`' Secret tokens equal to the values of the Secret's data while the returned
+// thread runs.
 std::jthread WatchTokenSecret(kube::Client& client, const SecretName& secret,
-                              server::Tokens& tokens, std::stop_token stop) {
+                              server::Tokens& tokens) {
   auto update = [&tokens, name = secret.name](const kube::Object& object, bool present) {
     if (object.Name() != name) return;
     std::vector<std::string> values;
     if (present) {
-      for (const auto& [key, encoded] :
-           object.json().value("data", nlohmann::json::object()).items()) {
+      nlohmann::json data = object.json().value("data", nlohmann::json::object());
+      for (const auto& [key, encoded] : data.items()) {
         std::optional<std::string> value =
             encoded.is_string() ? Base64Decode(encoded.get<std::string>()) : std::nullopt;
         if (value && !value->empty()) values.push_back(TrimRight(*value));
@@ -239,7 +240,7 @@ std::jthread WatchTokenSecret(kube::Client& client, const SecretName& secret,
           .on_update = [update](const kube::Object&,
                                 const kube::Object& after) { update(after, true); },
           .on_delete = [update](const kube::Object& deleted) { update(deleted, false); }});
-  return std::jthread([informer, stop] { informer->Run(stop); });
+  return std::jthread([informer](std::stop_token stop) { informer->Run(stop); });
 }
 
 // POST /api/webhook: public, as the providers sign their requests instead.
@@ -333,7 +334,7 @@ int RunOperator(std::span<const std::string> args, Streams streams) {
   std::stop_source stop;
   std::jthread token_secret;
   if (auth->secret) {
-    token_secret = WatchTokenSecret(**client, *auth->secret, *auth->tokens, stop.get_token());
+    token_secret = WatchTokenSecret(**client, *auth->secret, *auth->tokens);
   }
   controller::Controller controller(**client, options);
   api::Api api(**client, controller, {.namespaces = options.namespaces});

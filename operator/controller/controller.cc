@@ -132,9 +132,7 @@ struct Controller::State {
   };
   std::mutex resolved_mu;
   std::map<std::string, Resolved> resolved;
-  // Keys whose next reconcile must ask Git again (Refresh), guarded by resolved_mu: a flag
-  // rather than erasing `resolved`, which a reconcile running meanwhile would write back.
-  std::set<std::string> refresh;
+  std::set<std::string> refresh;  // guarded by resolved_mu: keys whose next reconcile asks Git
   metrics::Histogram reconcile_seconds;
   metrics::Histogram sync_seconds;
   metrics::Histogram ls_remote_seconds;
@@ -281,6 +279,7 @@ void Controller::Refresh(const std::string& ns, const std::string& name) {
   std::string key = ns + "/" + name;
   {
     std::lock_guard lock(state_->resolved_mu);
+    state_->resolved.erase(key);
     state_->refresh.insert(key);
   }
   queue_.Add(key);
@@ -515,17 +514,21 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
   // Git is asked again once per poll interval, on a spec change or a refresh; a reconcile that
   // a live object's change caused in between reuses the revisions.
   std::optional<std::vector<git::Commit>> pinned;
+  bool refresh = !application.Annotation(kRefreshAnnotation).empty();
   {
     std::lock_guard lock(state_->resolved_mu);
-    bool refresh = state_->refresh.erase(key) > 0;
+    refresh = state_->refresh.erase(key) > 0 || refresh;
     auto it = state_->resolved.find(key);
-    if (!refresh && it != state_->resolved.end() && it->second.generation == observed.generation &&
-        application.Annotation(kRefreshAnnotation).empty() &&
+    if (it != state_->resolved.end() && it->second.generation == observed.generation && !refresh &&
         std::chrono::steady_clock::now() - it->second.at < options_.poll_interval) {
       pinned = it->second.commits;
     }
   }
-  Result<Rendered> rendered = renders_.Render(*mirror_, *spec, name, pinned ? &*pinned : nullptr);
+  std::chrono::milliseconds revision_max_age =
+      refresh ? std::chrono::milliseconds(0)
+              : std::min(options_.revision_cache, options_.poll_interval / 2);
+  Result<Rendered> rendered =
+      renders_.Render(*mirror_, *spec, name, pinned ? &*pinned : nullptr, revision_max_age);
   if (!rendered.ok()) return comparison_error(rendered.status());
   if (rendered->fresh) {
     log::Info("rendered",

@@ -33,6 +33,10 @@ struct Options {
   // new commits are found without a webhook (Argo CD: 120 s + 60 s).
   std::chrono::milliseconds poll_interval{120 * 1000};
   std::chrono::milliseconds poll_jitter{60 * 1000};
+  // A repository's refs checked less than this long ago answer a poll without asking the
+  // remote again, so a thousand Applications of one repository cost a few round trips (capped
+  // at half the poll interval). Refreshes always ask.
+  std::chrono::milliseconds revision_cache{10 * 1000};
   // Git mirrors under cache_dir/git, credential files under cache_dir/credentials.
   std::filesystem::path cache_dir;
   // Where repository Secrets are read; "" for every namespace.
@@ -69,6 +73,9 @@ class Controller {
   // cancelled between steps) and returns.
   void Run(std::stop_token stop);
 
+  // Makes the Application `ns`/`name` ask Git for its revisions now (a webhook's push).
+  void Refresh(const std::string& ns, const std::string& name);
+
   // True once the informers have their first lists.
   bool Ready() const { return ready_.load(); }
 
@@ -94,10 +101,6 @@ class Controller {
 
   // The Applications in the informers' caches; empty until Ready(). Thread-safe.
   std::vector<kube::ObjectRef> Applications() const;
-
-  // Makes the next reconcile of the Application resolve its revisions in Git instead of
-  // reusing the pinned ones, and queues it now (a webhook reported a push). Thread-safe.
-  void Refresh(const std::string& ns, const std::string& name);
 
   struct State;
 

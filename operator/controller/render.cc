@@ -214,58 +214,68 @@ Result<std::vector<kube::Object>> RenderTree(const sources::tree::FileTree& tree
 
 }  // namespace
 
+std::optional<std::vector<kube::Object>> RenderCache::CachedAt(const std::string& key,
+                                                               const std::string& commit) {
+  std::lock_guard lock(mu_);
+  auto cached = cache_.find(key);
+  if (cached == cache_.end() || cached->second.commit != commit) return std::nullopt;
+  ++stats_.hits;
+  return cached->second.objects;
+}
+
+std::optional<std::vector<kube::Object>> RenderCache::CachedUnchanged(const std::string& key,
+                                                                      const git::TreeView& tree) {
+  std::lock_guard lock(mu_);
+  auto cached = cache_.find(key);
+  if (cached == cache_.end()) return std::nullopt;
+  for (const auto& [path, id] : cached->second.read) {
+    if (RecordingTree::IdOf(tree, path) != id) return std::nullopt;
+  }
+  cached->second.commit = tree.commit().sha;
+  ++stats_.hits;
+  return cached->second.objects;
+}
+
 Result<Rendered> RenderCache::Render(git::Mirror& mirror, const app::Spec& spec,
                                      std::string_view app_name,
-                                     const std::vector<git::Commit>* pinned) {
+                                     const std::vector<git::Commit>* pinned,
+                                     std::chrono::milliseconds revision_max_age) {
   Rendered out;
   std::map<kube::ResourceKey, size_t> index;
   for (size_t i = 0; i < spec.sources.size(); ++i) {
     const app::Source& source = spec.sources[i];
     std::string where = spec.sources.size() == 1 ? "" : "source " + std::to_string(i + 1) + ": ";
-    Result<git::Commit> commit = pinned != nullptr && pinned->size() == spec.sources.size()
-                                     ? Result<git::Commit>((*pinned)[i])
-                                     : mirror.Resolve(source.repo_url, source.target_revision);
+    Result<git::Commit> commit =
+        pinned != nullptr && pinned->size() == spec.sources.size()
+            ? Result<git::Commit>((*pinned)[i])
+            : mirror.Resolve(source.repo_url, source.target_revision, revision_max_age);
     if (!commit.ok()) return commit.status().Wrap(where + "resolving " + source.target_revision);
-    // The whole repository: a kustomization may read bases beside its folder.
-    Result<std::unique_ptr<git::TreeView>> tree = mirror.Tree(*commit, "");
-    if (!tree.ok()) return tree.status().Wrap(where + "path " + source.path);
-    if (Result<sources::tree::EntryType> found = (*tree)->Stat(source.path); !found.ok()) {
-      return found.status().Wrap(where + "path " + source.path);
-    }
     std::string key = git::NormalizeUrl(source.repo_url) + " " + source.path + " " +
                       OptionsKey(source, app_name, spec.destination.ns);
-    std::optional<std::vector<kube::Object>> objects;
-    {
-      std::lock_guard lock(mu_);
-      auto cached = cache_.find(key);
-      if (cached != cache_.end()) {
-        bool unchanged = true;
-        for (const auto& [path, id] : cached->second.read) {
-          if (RecordingTree::IdOf(**tree, path) != id) {
-            unchanged = false;
-            break;
-          }
-        }
-        if (unchanged) {
-          objects = cached->second.objects;
-          ++stats_.hits;
-        }
-      }
-    }
+    std::optional<std::vector<kube::Object>> objects = CachedAt(key, commit->sha);
     if (!objects.has_value()) {
-      RecordingTree recording(**tree);
-      auto started = std::chrono::steady_clock::now();
-      Result<std::vector<kube::Object>> rendered =
-          RenderTree(recording, source, app_name, spec.destination.ns);
-      durations_.Observe(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-      if (!rendered.ok()) return rendered.status().Wrap(where.empty() ? "rendering" : where);
-      objects = std::move(*rendered);
-      Entry entry{.read = recording.Ids(**tree), .objects = *objects};
-      out.fresh = true;
-      std::lock_guard lock(mu_);
-      ++stats_.renders;
-      cache_[key] = std::move(entry);
+      // The whole repository: a kustomization may read bases beside its folder.
+      Result<std::unique_ptr<git::TreeView>> tree = mirror.Tree(*commit, "");
+      if (!tree.ok()) return tree.status().Wrap(where + "path " + source.path);
+      if (Result<sources::tree::EntryType> found = (*tree)->Stat(source.path); !found.ok()) {
+        return found.status().Wrap(where + "path " + source.path);
+      }
+      objects = CachedUnchanged(key, **tree);
+      if (!objects.has_value()) {
+        RecordingTree recording(**tree);
+        auto started = std::chrono::steady_clock::now();
+        Result<std::vector<kube::Object>> rendered =
+            RenderTree(recording, source, app_name, spec.destination.ns);
+        durations_.Observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        if (!rendered.ok()) return rendered.status().Wrap(where.empty() ? "rendering" : where);
+        objects = std::move(*rendered);
+        Entry entry{.commit = commit->sha, .read = recording.Ids(**tree), .objects = *objects};
+        out.fresh = true;
+        std::lock_guard lock(mu_);
+        ++stats_.renders;
+        cache_[key] = std::move(entry);
+      }
     }
     out.revisions.push_back(std::move(*commit));
     for (kube::Object& object : *objects) {

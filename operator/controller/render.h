@@ -6,8 +6,10 @@
 // every file and directory it read (a kustomization's bases, a chart's files), so a commit
 // that changes none of them costs no render, however much else of the repository it changes.
 
+#include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,9 +32,11 @@ class RenderCache {
   // name). Errors name the source and the file and line where the renderer found the problem.
   // With `pinned` (one commit per source, from an earlier render) the revisions are not
   // resolved again: a reconcile caused by a live object's change needs no Git traffic.
+  // Otherwise a change check younger than `revision_max_age` answers (Mirror::Resolve).
   Result<Rendered> Render(sources::git::Mirror& mirror, const app::Spec& spec,
                           std::string_view app_name,
-                          const std::vector<sources::git::Commit>* pinned = nullptr);
+                          const std::vector<sources::git::Commit>* pinned = nullptr,
+                          std::chrono::milliseconds revision_max_age = {});
 
   struct Stats {
     uint64_t renders = 0;  // renders that ran (cache misses)
@@ -44,6 +48,9 @@ class RenderCache {
 
  private:
   struct Entry {
+    // The last commit the entry was found valid for: the same commit again needs no look at
+    // its trees.
+    std::string commit;
     // Every path the render read, with its Git object id then ("" for a path it found absent).
     std::map<std::string, std::string> read;
     std::vector<kube::Object> objects;
@@ -51,6 +58,13 @@ class RenderCache {
   // One entry per source (repository, path and options), holding its latest render: memory
   // stays bounded by the number of sources however many commits pass.
   std::map<std::string, Entry> cache_;
+  // The cached objects of `key` when they were rendered or last checked at `commit`.
+  std::optional<std::vector<kube::Object>> CachedAt(const std::string& key,
+                                                    const std::string& commit);
+  // The cached objects of `key` when nothing they were rendered from differs in `tree`; the
+  // entry then holds for the tree's commit.
+  std::optional<std::vector<kube::Object>> CachedUnchanged(const std::string& key,
+                                                           const sources::git::TreeView& tree);
   mutable std::mutex mu_;
   Stats stats_;
   metrics::Histogram durations_;

@@ -128,10 +128,15 @@ class Mirror {
   // already in the mirror nothing is fetched. Only the one ref needed is fetched; commit ids
   // not advertised by any ref fetch all branches and tags.
   //
+  // With `max_age`, a change check of the repository that finished less than that long ago
+  // answers without asking the remote (Argo CD caches resolved revisions likewise), so many
+  // Applications of one repository polled together cost one round trip.
+  //
   // Fails with kNotFound for an unknown revision or repository, kUnavailable when the remote
   // cannot be reached, kInvalid for a refused credential or host key. A failed fetch leaves
   // the mirror as it was; a mirror found damaged (an interrupted run) is cloned again.
-  Result<Commit> Resolve(std::string_view url, std::string_view revision);
+  Result<Commit> Resolve(std::string_view url, std::string_view revision,
+                         std::chrono::milliseconds max_age = std::chrono::milliseconds(0));
 
   // The tree of `commit` below `path` ("" for the whole repository). The view reads objects
   // from the mirror, stays valid after the Mirror is destroyed, and is safe to read from
@@ -154,9 +159,9 @@ class Mirror {
   // REQUIRES: repo.git_mu held. Opens the mirror, cloning afresh when it is missing, unreadable,
   // or was left by a fetch that never finished (the process died mid-fetch).
   Status OpenMirror(Repo& repo);
-  // REQUIRES: repo.git_mu held. The answer of the change check `joined` (the one running when
-  // the caller arrived) if it has finished and already covers `revision`.
-  std::optional<Commit> Shared(Repo& repo, uint64_t joined, const std::string& display,
+  // REQUIRES: repo.git_mu held. The answer of the last change check, if it covers `revision`
+  // and is `recent` or is the check `joined` (the one running when the caller arrived).
+  std::optional<Commit> Shared(Repo& repo, bool recent, uint64_t joined, const std::string& display,
                                std::string_view revision);
   // REQUIRES: repo.git_mu held. One change check: the remote's refs, then a fetch when the
   // commit they name is missing.

@@ -29,6 +29,7 @@ struct Mirror::Repo {
   std::mutex git_mu;
   GitPtr<git_repository> repo;                                 // guarded by git_mu
   Result<Advertisement> last = Status::Internal("unchecked");  // guarded by git_mu
+  std::chrono::steady_clock::time_point last_at;               // guarded by git_mu
 };
 
 namespace {
@@ -262,7 +263,8 @@ Status Mirror::OpenMirror(Repo& repo) {
   return IsolateConfig(opened, repo.dir);
 }
 
-Result<Commit> Mirror::Resolve(std::string_view url, std::string_view revision) {
+Result<Commit> Mirror::Resolve(std::string_view url, std::string_view revision,
+                               std::chrono::milliseconds max_age) {
   Result<UrlParts> parts = ParseUrl(url);
   if (!parts.ok()) return parts.status();
   std::string key = NormalizeUrl(url);
@@ -275,7 +277,11 @@ Result<Commit> Mirror::Resolve(std::string_view url, std::string_view revision) 
     joined = repo.running;
   }
   std::lock_guard git_lock(repo.git_mu);
-  if (std::optional<Commit> shared = Shared(repo, joined, display, revision)) return *shared;
+  bool recent = max_age.count() > 0 && repo.repo != nullptr &&
+                std::chrono::steady_clock::now() - repo.last_at < max_age;
+  if (std::optional<Commit> shared = Shared(repo, recent, joined, display, revision)) {
+    return *shared;
+  }
   uint64_t id;
   {
     std::lock_guard lock(repo.state_mu);
@@ -291,10 +297,11 @@ Result<Commit> Mirror::Resolve(std::string_view url, std::string_view revision) 
   return result;
 }
 
-std::optional<Commit> Mirror::Shared(Repo& repo, uint64_t joined, const std::string& display,
-                                     std::string_view revision) {
-  if (joined == 0 || repo.repo == nullptr || !repo.last.ok()) return std::nullopt;
-  {
+std::optional<Commit> Mirror::Shared(Repo& repo, bool recent, uint64_t joined,
+                                     const std::string& display, std::string_view revision) {
+  if (repo.repo == nullptr || !repo.last.ok()) return std::nullopt;
+  if (!recent) {
+    if (joined == 0) return std::nullopt;
     std::lock_guard lock(repo.state_mu);
     if (repo.last_done != joined) return std::nullopt;
   }
@@ -337,6 +344,7 @@ Result<Commit> Mirror::Check(Repo& repo, std::string_view url, std::string_view 
   }
   repo.last = (*connection)->List();
   Observe("ls-remote", listing);
+  repo.last_at = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(mu_);
     ++stats_.ls_remotes;

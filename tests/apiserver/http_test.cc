@@ -120,6 +120,33 @@ TEST(HttpApiTest, ListPagesWithLimitAndContinue) {
             std::string::npos);
 }
 
+// kube-apiserver compresses a response only when it is over 128 KiB
+// (defaultGzipThresholdBytes in its response writers), whatever the client accepts.
+TEST(HttpApiTest, GzipsOnlyResponsesOver128KiB) {
+  ApiServer server;
+  httplib::Client raw(server.url());
+  raw.set_ca_cert_path((server.data_dir() / "pki/ca.crt").c_str());
+  raw.set_bearer_token_auth(server.token().c_str());
+  raw.set_decompress(false);
+  httplib::Headers gzip = {{"Accept-Encoding", "gzip"}};
+  httplib::Result small = raw.Get(kConfigMaps, gzip);
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->status, 200);
+  EXPECT_FALSE(small->has_header("Content-Encoding"));
+
+  Client client(server);
+  json big = ConfigMap("big");
+  big["data"]["payload"] = std::string(140 * 1024, 'x');
+  ASSERT_EQ(client.Post(kConfigMaps, big).status, 201);
+  httplib::Result large = raw.Get(kConfigMaps, gzip);
+  ASSERT_TRUE(large);
+  EXPECT_EQ(large->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_LT(large->body.size(), 140u * 1024);
+  Reply decoded = client.Get(kConfigMaps);
+  ASSERT_EQ(decoded.status, 200);
+  EXPECT_EQ(decoded.body["items"][0]["data"]["payload"].get<std::string>().size(), 140u * 1024);
+}
+
 TEST(HttpApiTest, WatchStartPoints) {
   ApiServer server;
   Client client(server);

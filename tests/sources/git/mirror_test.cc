@@ -173,6 +173,40 @@ TEST_F(MirrorTest, UnchangedRepositoryCostsNoFetch) {
   EXPECT_EQ(mirror.stats().fetches, before.fetches);
 }
 
+TEST_F(MirrorTest, RecentCheckAnswersWithinMaxAge) {
+  std::string first = upstream_->Commit({{"a.yaml", "a: 1\n"}}, "one");
+  Mirror mirror(MirrorOptions());
+  std::string url = daemon_->Url("app");
+  ASSERT_TRUE(mirror.Resolve(url, "main").ok());
+  uint64_t checks = mirror.stats().ls_remotes;
+  std::string second = upstream_->Commit({{"a.yaml", "a: 2\n"}}, "two");
+
+  // Within max_age the last check answers, even though the remote has moved on.
+  const auto hour = std::chrono::hours(1);
+  for (int i = 0; i < 10; ++i) {
+    Result<Commit> cached = mirror.Resolve(url, "main", hour);
+    ASSERT_TRUE(cached.ok()) << cached.status().message();
+    EXPECT_EQ(cached->sha, first);
+  }
+  EXPECT_EQ(mirror.stats().ls_remotes, checks);
+  // A revision the last check cannot answer goes to the remote.
+  EXPECT_FALSE(mirror.Resolve(url, "no-such-branch", hour).ok());
+  EXPECT_EQ(mirror.stats().ls_remotes, checks + 1);
+  // Without max_age (a refresh) the remote is asked, and later cached answers see its result.
+  Result<Commit> fresh = mirror.Resolve(url, "main");
+  ASSERT_TRUE(fresh.ok()) << fresh.status().message();
+  EXPECT_EQ(fresh->sha, second);
+  Result<Commit> cached = mirror.Resolve(url, "main", hour);
+  ASSERT_TRUE(cached.ok());
+  EXPECT_EQ(cached->sha, second);
+  // An expired answer is checked again.
+  upstream_->Commit({{"a.yaml", "a: 3\n"}}, "three");
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  Result<Commit> expired = mirror.Resolve(url, "main", std::chrono::milliseconds(10));
+  ASSERT_TRUE(expired.ok());
+  EXPECT_NE(expired->sha, second);
+}
+
 TEST_F(MirrorTest, ConcurrentRequestsShareOneFetch) {
   upstream_->Commit({{"a.yaml", "a: 1\n"}}, "one");
   Mirror mirror(MirrorOptions());
