@@ -21,6 +21,7 @@
 #include "operator/cli/source.h"
 #include "operator/controller/controller.h"
 #include "operator/server/server.h"
+#include "operator/webhook/webhook.h"
 
 namespace converge::cli {
 namespace {
@@ -94,6 +95,10 @@ std::vector<FlagSpec> OperatorFlags() {
       {.name = "insecure-no-auth",
        .type = FlagType::kBool,
        .help = "serve the API without authentication; only on a loopback --listen"},
+      {.name = "webhook-secrets-dir",
+       .value_name = "DIR",
+       .help = "Git webhook secrets, one file per provider (github, gitlab, gitea, gogs, "
+               "bitbucket-server, generic); a provider without one is refused"},
       {.name = "leader-elect",
        .type = FlagType::kBool,
        .help = "run the controller only while holding a Lease, so replicas can stand by"},
@@ -259,6 +264,25 @@ std::jthread WatchTokenSecret(kube::Client& client, const SecretName& secret,
   return std::jthread([informer](std::stop_token stop) { informer->Run(stop); });
 }
 
+// POST /api/webhook: public, as the providers sign their requests instead.
+server::Route WebhookRoute(webhook::Handler& webhooks) {
+  return {
+      .method = "POST",
+      .pattern = "/api/webhook",
+      .handler =
+          [&webhooks](const server::Request& request) {
+            webhook::Response answer = webhooks.Handle(
+                {.header =
+                     [&request](std::string_view name) { return request.Header(AsciiLower(name)); },
+                 .body = request.body});
+            server::Response response;
+            response.status = answer.status;
+            response.body = std::move(answer.body);
+            return response;
+          },
+      .public_route = true};
+}
+
 }  // namespace
 
 int RunOperator(std::span<const std::string> args, Streams streams) {
@@ -336,9 +360,22 @@ int RunOperator(std::span<const std::string> args, Streams streams) {
   controller::Controller controller(**client, options);
   api::Api api(**client, controller, {.namespaces = options.namespaces});
   std::jthread api_watching([&api](std::stop_token own) { api.Run(own); });
-  std::vector<server::Route> routes = server::ProbeRoutes(
-      [&controller] { return controller.Ready(); }, [&controller] { return controller.Metrics(); });
+  // Pushes refresh the Applications this replica's controller holds: with --leader-elect a
+  // standby answers with nothing refreshed.
+  webhook::Handler webhooks(
+      {.secrets_dir = flags->String("webhook-secrets-dir")},
+      {.applications = [&controller] { return controller.Applications(); },
+       .refresh = [&controller](const std::string& ns,
+                                const std::string& name) { controller.Refresh(ns, name); }});
+  std::vector<server::Route> routes =
+      server::ProbeRoutes([&controller] { return controller.Ready(); },
+                          [&controller, &webhooks] {
+                            std::string out = controller.Metrics();
+                            webhooks.WriteMetrics(out);
+                            return out;
+                          });
   for (server::Route& route : api.Routes()) routes.push_back(std::move(route));
+  routes.push_back(WebhookRoute(webhooks));
   server::Options serving{.listen = flags->String("listen")};
   if (auth->tokens) {
     serving.accept_token = [tokens = auth->tokens.get()](std::string_view token) {
@@ -351,7 +388,7 @@ int RunOperator(std::span<const std::string> args, Streams streams) {
     stop.request_stop();
     return Fail(streams, http.status());
   }
-  log::Info("serving the API, /healthz, /readyz and /metrics",
+  log::Info("serving the API, webhooks, /healthz, /readyz and /metrics",
             {{"port", std::to_string((*http)->port())}});
   std::jthread waiter([&signals, stop_source = stop]() mutable {
     int received = 0;

@@ -135,6 +135,8 @@ struct Controller::State {
   std::set<std::string> refresh;  // guarded by resolved_mu: keys whose next reconcile asks Git
   metrics::Histogram reconcile_seconds;
   metrics::Histogram sync_seconds;
+  metrics::Histogram ls_remote_seconds;
+  metrics::Histogram fetch_seconds;
   std::mutex syncs_mu;
   std::map<std::string, uint64_t> syncs_by_phase;  // "Succeeded" -> count
   // Self-heals in a row per Application since its last sync of a new revision.
@@ -168,7 +170,14 @@ Controller::Controller(kube::Client& client, Options options)
     : client_(client),
       options_(std::move(options)),
       mirror_(std::make_unique<git::Mirror>(
-          git::Options{.cache_dir = options_.cache_dir / "git", .timeout = options_.git_timeout})),
+          git::Options{.cache_dir = options_.cache_dir / "git",
+                       .timeout = options_.git_timeout,
+                       .on_request =
+                           [this](std::string_view kind, std::chrono::nanoseconds took) {
+                             double seconds = std::chrono::duration<double>(took).count();
+                             (kind == "fetch" ? state_->fetch_seconds : state_->ls_remote_seconds)
+                                 .Observe(seconds);
+                           }})),
       state_(std::make_unique<State>()) {}
 
 Controller::~Controller() = default;
@@ -226,20 +235,43 @@ std::string Controller::Metrics() const {
          static_cast<double>(now.git.ls_remotes));
   Sample(out, "converge_git_request_total", {{"kind", "fetch"}},
          static_cast<double>(now.git.fetches));
+  Describe(out, "converge_git_request_duration_seconds", "histogram",
+           "Duration of requests to Git remotes by kind.");
+  state_->ls_remote_seconds.Write(out, "converge_git_request_duration_seconds",
+                                  {{"kind", "ls-remote"}});
+  state_->fetch_seconds.Write(out, "converge_git_request_duration_seconds", {{"kind", "fetch"}});
   Describe(out, "converge_render_total", "counter", "Renders run (cache misses).");
   Sample(out, "converge_render_total", {}, static_cast<double>(now.renders.renders));
   Describe(out, "converge_render_cache_hits_total", "counter",
            "Renders answered by the render cache.");
   Sample(out, "converge_render_cache_hits_total", {}, static_cast<double>(now.renders.hits));
+  Describe(out, "converge_render_duration_seconds", "histogram",
+           "Duration of renders that ran (cache misses).");
+  renders_.durations().Write(out, "converge_render_duration_seconds", {});
+  Describe(out, "converge_kube_request_total", "counter",
+           "Requests to the Kubernetes API server by verb and HTTP status code.");
+  for (const kube::RequestCount& count : client_.RequestCounts()) {
+    Sample(out, "converge_kube_request_total", {{"verb", count.verb}, {"code", count.code}},
+           static_cast<double>(count.count));
+  }
   WorkQueue::Stats queue = queue_.stats();
   Describe(out, "converge_workqueue_depth", "gauge", "Applications waiting for a worker.");
   Sample(out, "converge_workqueue_depth", {}, static_cast<double>(queue.depth));
   Describe(out, "converge_workqueue_adds_total", "counter", "Additions to the work queue.");
   Sample(out, "converge_workqueue_adds_total", {}, static_cast<double>(queue.adds));
-  Describe(out, "converge_workqueue_last_wait_seconds", "gauge",
-           "How long the last Application handed to a worker had waited.");
-  Sample(out, "converge_workqueue_last_wait_seconds", {},
-         std::chrono::duration<double>(queue.last_wait).count());
+  Describe(out, "converge_workqueue_wait_seconds", "histogram",
+           "How long Applications waited in the work queue for a worker.");
+  queue_.waits().Write(out, "converge_workqueue_wait_seconds", {});
+  return out;
+}
+
+std::vector<kube::ObjectRef> Controller::Applications() const {
+  std::vector<kube::ObjectRef> out;
+  if (!ready_.load()) return out;
+  for (const auto& informer : state_->applications) {
+    std::vector<kube::ObjectRef> listed = informer->List();
+    out.insert(out.end(), listed.begin(), listed.end());
+  }
   return out;
 }
 
@@ -380,6 +412,7 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
     }
     std::lock_guard lock(state_->resolved_mu);
     state_->resolved.erase(key);
+    state_->refresh.erase(key);
     return;
   }
   const kube::Object& application = *found;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kube/client/client.h"
+#include "kube/client/informer.h"
 #include "operator/controller/live_cache.h"
 #include "operator/controller/render.h"
 #include "operator/controller/status.h"
@@ -94,8 +95,12 @@ class Controller {
                                                    std::string_view name) const;
 
   // The Prometheus text of /metrics: Applications by sync and health status, reconcile and
-  // sync durations, syncs by phase, Git, render and work-queue figures.
+  // sync durations, syncs by phase, Git requests and their durations by kind, render counts
+  // and durations, Kubernetes requests by verb and code, work-queue depth and wait.
   std::string Metrics() const;
+
+  // The Applications in the informers' caches; empty until Ready(). Thread-safe.
+  std::vector<kube::ObjectRef> Applications() const;
 
   struct State;
 

@@ -15,6 +15,7 @@
 
 #include "kube/kube.h"
 #include "operator/application/application.h"
+#include "operator/metrics/prometheus.h"
 #include "sources/git/git.h"
 
 namespace converge::controller {
@@ -42,6 +43,8 @@ class RenderCache {
     uint64_t hits = 0;
   };
   Stats stats() const;
+  // How long the renders that ran took (failed ones included).
+  const metrics::Histogram& durations() const { return durations_; }
 
  private:
   struct Entry {
@@ -64,6 +67,7 @@ class RenderCache {
                                                            const sources::git::TreeView& tree);
   mutable std::mutex mu_;
   Stats stats_;
+  metrics::Histogram durations_;
 };
 
 }  // namespace converge::controller

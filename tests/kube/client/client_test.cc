@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -198,6 +199,29 @@ TEST_F(ClientTest, CrudWithTypedErrors) {
        .precondition_uid = std::string(StringAt(created->json(), {"metadata", "uid"}))});
   ASSERT_TRUE(deleted.ok()) << deleted.error().message;
   EXPECT_EQ(client_->Get(kConfigMap, ns, "one").reason(), Reason::kNotFound);
+}
+
+// The per-client counts behind converge_kube_request_total: one per request, by verb and the
+// status the server answered.
+TEST_F(ClientTest, RequestsAreCountedByVerbAndCode) {
+  std::string ns = Namespace();
+  ASSERT_TRUE(client_->Create(ConfigMap(ns, "counted", "a")).ok());
+  EXPECT_FALSE(client_->Create(ConfigMap(ns, "counted", "a")).ok());
+  EXPECT_FALSE(client_->Get(kConfigMap, ns, "nothing").ok());
+  EXPECT_TRUE(client_->List(kConfigMap, ns).ok());
+  EXPECT_TRUE(client_->Apply(ConfigMap(ns, "applied", "a")).ok());
+  EXPECT_TRUE(client_->Delete(kConfigMap, ns, "counted").ok());
+  std::map<std::string, uint64_t> counts;
+  for (const RequestCount& count : client_->RequestCounts()) {
+    counts[count.verb + " " + count.code] = count.count;
+  }
+  EXPECT_EQ(counts["create 201"], 1u);
+  EXPECT_EQ(counts["create 409"], 1u);
+  EXPECT_EQ(counts["get 404"], 1u);
+  EXPECT_EQ(counts["list 200"], 1u);
+  EXPECT_EQ(counts["apply 201"], 1u);
+  EXPECT_EQ(counts["delete 200"], 1u);
+  EXPECT_EQ(counts.count("get error"), 0u);
 }
 
 TEST_F(ClientTest, InvalidObjectsReportTheirCauses) {
