@@ -8,6 +8,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 
@@ -102,7 +103,12 @@ class Page {
     env_ = {{"HOME", home().string()},
             {"XDG_CONFIG_HOME", (home() / ".config").string()},
             {"XDG_CACHE_HOME", (home() / ".cache").string()},
-            {"PATH", (dir_.path() / "bin").string() + ":" + (path ? path : "/usr/bin:/bin")}};
+            {"PATH", (dir_.path() / "bin").string() + ":" + (path ? path : "/usr/bin:/bin")},
+            // A reader's git knows who they are.
+            {"GIT_AUTHOR_NAME", "Docs Reader"},
+            {"GIT_AUTHOR_EMAIL", "reader@example.com"},
+            {"GIT_COMMITTER_NAME", "Docs Reader"},
+            {"GIT_COMMITTER_EMAIL", "reader@example.com"}};
   }
 
   ~Page() {

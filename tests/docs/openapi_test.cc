@@ -1,0 +1,103 @@
+// docs/openapi.yaml against the routes the operator's HTTP listener registers, both ways: every
+// documented operation is served, and every served route is documented. Also checks the parts
+// of the OpenAPI 3.0 document a reader's tools rely on (every $ref resolves, every operation
+// answers something).
+
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "kube/kube.h"
+#include "operator/cli/routes.h"
+#include "tests/support/support.h"
+
+namespace converge::docs {
+namespace {
+
+using nlohmann::json;
+
+const std::set<std::string> kMethods = {"get", "put", "post", "delete", "patch", "head", "options"};
+
+json LoadDocument() {
+  std::string text = testing::ReadFile(testing::SourceDir() / "docs/openapi.yaml");
+  Result<std::vector<kube::Document>> documents = kube::DecodeStream(text, "docs/openapi.yaml");
+  EXPECT_TRUE(documents.ok()) << documents.status().message();
+  if (!documents.ok() || documents->size() != 1) return json::object();
+  return (*documents)[0].value;
+}
+
+// "GET /api/v1/applications/{namespace}/{name}" for each operation of the document.
+std::set<std::string> DocumentedOperations(const json& document) {
+  std::set<std::string> out;
+  for (const auto& [path, item] : document.value("paths", json::object()).items()) {
+    for (const auto& [method, operation] : item.items()) {
+      if (!kMethods.contains(method)) continue;
+      std::string upper = method;
+      for (char& c : upper) c = static_cast<char>(std::toupper(c));
+      out.insert(upper + " " + path);
+    }
+  }
+  return out;
+}
+
+std::set<std::string> RegisteredOperations() {
+  std::set<std::string> out;
+  for (const cli::RouteInfo& route : cli::OperatorRouteTable()) {
+    out.insert(route.method + " " + route.pattern);
+  }
+  return out;
+}
+
+void CollectRefs(const json& node, std::vector<std::string>& refs) {
+  if (node.is_object()) {
+    for (const auto& [key, value] : node.items()) {
+      if (key == "$ref" && value.is_string()) refs.push_back(value.get<std::string>());
+      CollectRefs(value, refs);
+    }
+  } else if (node.is_array()) {
+    for (const json& value : node) CollectRefs(value, refs);
+  }
+}
+
+TEST(OpenApiTest, EveryDocumentedOperationIsServed) {
+  std::set<std::string> served = RegisteredOperations();
+  for (const std::string& operation : DocumentedOperations(LoadDocument())) {
+    EXPECT_TRUE(served.contains(operation))
+        << "docs/openapi.yaml documents " << operation << ", which the server does not serve";
+  }
+}
+
+TEST(OpenApiTest, EveryServedRouteIsDocumented) {
+  std::set<std::string> documented = DocumentedOperations(LoadDocument());
+  for (const std::string& operation : RegisteredOperations()) {
+    EXPECT_TRUE(documented.contains(operation))
+        << "the server serves " << operation << ", which docs/openapi.yaml does not document";
+  }
+}
+
+TEST(OpenApiTest, IsAnOpenApi3DocumentWhoseReferencesResolve) {
+  json document = LoadDocument();
+  EXPECT_TRUE(document.value("openapi", "").starts_with("3.0.")) << document.value("openapi", "");
+  EXPECT_TRUE(document.contains("info") && document["info"].contains("title") &&
+              document["info"].contains("version"));
+  std::vector<std::string> refs;
+  CollectRefs(document, refs);
+  EXPECT_FALSE(refs.empty());
+  for (const std::string& ref : refs) {
+    ASSERT_TRUE(ref.starts_with("#/")) << ref;
+    EXPECT_TRUE(document.contains(json::json_pointer(ref.substr(1))))
+        << "unresolved $ref " << ref;
+  }
+  for (const auto& [path, item] : document["paths"].items()) {
+    for (const auto& [method, operation] : item.items()) {
+      if (!kMethods.contains(method)) continue;
+      EXPECT_FALSE(operation.value("responses", json::object()).empty())
+          << method << " " << path << " has no responses";
+      EXPECT_TRUE(operation.contains("operationId")) << method << " " << path;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace converge::docs
