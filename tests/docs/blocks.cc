@@ -99,8 +99,8 @@ Status ReadSettings(std::string_view text, const std::string& where, Block& bloc
 
 Result<Block> ReadMarker(std::string_view line, const std::string& where) {
   std::string_view text = Trim(line);
-  text = Trim(text.substr(kMarkerOpen.size(), text.size() - kMarkerOpen.size() -
-                                                  kMarkerClose.size()));
+  text =
+      Trim(text.substr(kMarkerOpen.size(), text.size() - kMarkerOpen.size() - kMarkerClose.size()));
   std::string_view mode = text.substr(0, text.find(' '));
   std::string_view rest = mode.size() < text.size() ? text.substr(mode.size()) : "";
   Block block;
@@ -165,7 +165,8 @@ Result<std::vector<Block>> ExtractBlocks(std::string_view markdown, std::string_
       body += std::string(content.substr(strip)) + "\n";
     }
     if (!IsShell(open->language)) {
-      if (pending) return Status::Invalid(where(pending_line) + ": marker before a non-shell block");
+      if (pending)
+        return Status::Invalid(where(pending_line) + ": marker before a non-shell block");
       continue;
     }
     if (!pending) {

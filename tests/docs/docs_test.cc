@@ -5,14 +5,13 @@
 // build under test), `kubectl` and `helm` (the reference tools) first on PATH, a private HOME,
 // and the variables one block exports seen by the next.
 
-#include <signal.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include "base/file.h"
 #include "base/process.h"
@@ -82,7 +81,7 @@ TEST(ExtractBlocksTest, RefusesUnmarkedAndStrayMarkers) {
 // --- running a page ---
 
 // Variables of the test's own environment a reader's terminal would not have.
-constexpr const char* kUnset[] = {"KUBECONFIG",      "CONVERGE_SERVER", "CONVERGE_TOKEN",
+constexpr const char* kUnset[] = {"KUBECONFIG", "CONVERGE_SERVER", "CONVERGE_TOKEN",
                                   "CONVERGE_UP_DIR", "CONVERGE_NAMESPACE"};
 
 class Page {
@@ -152,8 +151,7 @@ class Page {
   fs::path WriteScript(const Block& block, bool keep_state) {
     fs::path script = dir_.path() / ("block-" + std::to_string(block.line) + ".sh");
     std::ofstream out(script);
-    out << "if [ -f '" << state().string() << "' ]; then source '" << state().string()
-        << "'; fi\n"
+    out << "if [ -f '" << state().string() << "' ]; then source '" << state().string() << "'; fi\n"
         << block.body;
     if (keep_state) {
       out << "\n{ export -p; printf 'cd %q\\n' \"$PWD\"; } > '" << state().string() << "'\n";
@@ -166,9 +164,8 @@ class Page {
     std::vector<std::string> argv = Unsetting();
     for (const auto& [key, value] : env_) argv.push_back(key + "=" + value);
     // setsid: the block's shell leads a process group, so that stopping it stops what it ran.
-    argv.insert(argv.end(), {"setsid", "bash", "-c",
-                             "cd \"$1\" && exec bash -eo pipefail \"$2\"", "bash",
-                             work().string(), script.string()});
+    argv.insert(argv.end(), {"setsid", "bash", "-c", "cd \"$1\" && exec bash -eo pipefail \"$2\"",
+                             "bash", work().string(), script.string()});
     background_.push_back(testing::Process::Start(argv, log));
     testing::Process& process = *background_.back();
     EXPECT_TRUE(process.WaitForOutput(block.until, std::chrono::seconds(block.timeout_seconds)))
@@ -198,7 +195,8 @@ std::vector<std::string> Pages() {
   std::vector<std::string> pages = {"README.md"};
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(testing::SourceDir() / "docs", error)) {
-    if (entry.path().extension() == ".md") pages.push_back("docs/" + entry.path().filename().string());
+    if (entry.path().extension() == ".md")
+      pages.push_back("docs/" + entry.path().filename().string());
   }
   std::sort(pages.begin() + 1, pages.end());
   return pages;
@@ -225,9 +223,25 @@ TEST_P(DocsPageTest, EveryRunnableBlockWorks) {
   std::cout << page << ": " << run << " blocks run, " << skipped << " skipped\n";
 }
 
+// Relative links of a page ("[text](other.md#part)") name files that exist.
+TEST_P(DocsPageTest, LinksNameExistingFiles) {
+  const std::string& page = GetParam();
+  std::string text = testing::ReadFile(testing::SourceDir() / page);
+  fs::path base = (testing::SourceDir() / page).parent_path();
+  for (size_t at = text.find("]("); at != std::string::npos; at = text.find("](", at + 2)) {
+    size_t end = text.find(')', at);
+    if (end == std::string::npos) break;
+    std::string target = text.substr(at + 2, end - at - 2);
+    if (target.empty() || target.find("://") != std::string::npos || target[0] == '#') continue;
+    target = target.substr(0, target.find('#'));
+    EXPECT_TRUE(fs::exists(base / target)) << page << ": link to missing " << target;
+  }
+}
+
 std::string TestName(const ::testing::TestParamInfo<std::string>& info) {
   std::string name = info.param;
-  std::replace_if(name.begin(), name.end(), [](char c) { return !std::isalnum(c); }, '_');
+  std::replace_if(
+      name.begin(), name.end(), [](char c) { return !std::isalnum(c); }, '_');
   return name;
 }
 

@@ -86,8 +86,7 @@ TEST(OpenApiTest, IsAnOpenApi3DocumentWhoseReferencesResolve) {
   EXPECT_FALSE(refs.empty());
   for (const std::string& ref : refs) {
     ASSERT_TRUE(ref.starts_with("#/")) << ref;
-    EXPECT_TRUE(document.contains(json::json_pointer(ref.substr(1))))
-        << "unresolved $ref " << ref;
+    EXPECT_TRUE(document.contains(json::json_pointer(ref.substr(1)))) << "unresolved $ref " << ref;
   }
   for (const auto& [path, item] : document["paths"].items()) {
     for (const auto& [method, operation] : item.items()) {
