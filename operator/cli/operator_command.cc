@@ -15,6 +15,7 @@
 #include "kube/client/config.h"
 #include "kube/client/informer.h"
 #include "kube/client/leader_election.h"
+#include "operator/api/api.h"
 #include "operator/cli/commands.h"
 #include "operator/cli/source.h"
 #include "operator/controller/controller.h"
@@ -311,8 +312,11 @@ int RunOperator(std::span<const std::string> args, Streams streams) {
     token_secret = WatchTokenSecret(**client, *auth->secret, *auth->tokens, stop.get_token());
   }
   controller::Controller controller(**client, options);
+  api::Api api(**client, controller, {.namespaces = options.namespaces});
+  std::jthread api_watching([&api](std::stop_token own) { api.Run(own); });
   std::vector<server::Route> routes = server::ProbeRoutes(
       [&controller] { return controller.Ready(); }, [&controller] { return controller.Metrics(); });
+  for (server::Route& route : api.Routes()) routes.push_back(std::move(route));
   server::Options serving{.listen = flags->String("listen")};
   if (auth->tokens) {
     serving.accept_token = [tokens = auth->tokens.get()](std::string_view token) {

@@ -15,6 +15,7 @@
 #include "base/file.h"
 #include "base/process.h"
 #include "kube/client/config.h"
+#include "operator/api/api.h"
 #include "operator/application/application.h"
 #include "operator/cli/commands.h"
 #include "operator/controller/controller.h"
@@ -263,11 +264,15 @@ int RunUp(std::span<const std::string> args, Streams streams) {
   if (!token.ok()) return fail(token.status());
   server::Tokens tokens({data / "api-token"});
   if (Status s = tokens.Load(); !s.ok()) return fail(s);
+  api::Api api(**client, controller);
+  std::jthread api_watching([&api](std::stop_token own) { api.Run(own); });
+  std::vector<server::Route> routes = server::ProbeRoutes(
+      [&controller] { return controller.Ready(); }, [&controller] { return controller.Metrics(); });
+  for (server::Route& route : api.Routes()) routes.push_back(std::move(route));
   Result<std::unique_ptr<server::Server>> http = server::Server::Start(
       {.listen = flags->String("api-listen"),
        .accept_token = [&tokens](std::string_view presented) { return tokens.Accepts(presented); }},
-      server::ProbeRoutes([&controller] { return controller.Ready(); },
-                          [&controller] { return controller.Metrics(); }));
+      std::move(routes));
   if (!http.ok()) return fail(http.status().Wrap("--api-listen"));
   std::string api_url = "http://127.0.0.1:" + std::to_string((*http)->port());
   if (Status s = WritePrivateFile(data / "cli-config.yaml",
