@@ -8,15 +8,18 @@
 
 #include <unistd.h>
 
+#include "base/base64.h"
 #include "base/duration.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "kube/client/config.h"
+#include "kube/client/informer.h"
 #include "kube/client/leader_election.h"
+#include "operator/api/api.h"
 #include "operator/cli/commands.h"
 #include "operator/cli/source.h"
 #include "operator/controller/controller.h"
-#include "operator/metrics/endpoints.h"
+#include "operator/server/server.h"
 
 namespace converge::cli {
 namespace {
@@ -69,8 +72,19 @@ std::vector<FlagSpec> OperatorFlags() {
        .default_value = "5m"},
       {.name = "listen",
        .value_name = "HOST:PORT",
-       .help = "serve /healthz, /readyz and /metrics here",
+       .help = "serve the HTTP API, webhooks, /healthz, /readyz and /metrics here",
        .default_value = ":8080"},
+      {.name = "api-token-file",
+       .type = FlagType::kList,
+       .value_name = "FILE",
+       .help = "accept each non-empty line of FILE as an API bearer token; read again when it "
+               "changes (repeat)"},
+      {.name = "api-token-secret",
+       .value_name = "NS/NAME",
+       .help = "accept every value of this Secret's data as an API bearer token (watched)"},
+      {.name = "insecure-no-auth",
+       .type = FlagType::kBool,
+       .help = "serve the API without authentication; only on a loopback --listen"},
       {.name = "leader-elect",
        .type = FlagType::kBool,
        .help = "run the controller only while holding a Lease, so replicas can stand by"},
@@ -151,6 +165,78 @@ Result<std::unique_ptr<kube::Client>> Connect(const ParsedFlags& flags) {
   return ConnectCluster(flags);
 }
 
+struct SecretName {
+  std::string ns;
+  std::string name;
+};
+
+// How API callers are authenticated: tokens from files and a Secret, or (loopback only) not
+// at all.
+struct ApiAuth {
+  std::unique_ptr<server::Tokens> tokens;  // null: --insecure-no-auth
+  std::optional<SecretName> secret;
+};
+
+Result<ApiAuth> ReadApiAuth(const ParsedFlags& flags) {
+  ApiAuth auth;
+  std::vector<std::string> files = flags.List("api-token-file");
+  bool secret = flags.Has("api-token-secret") && !flags.String("api-token-secret").empty();
+  if (flags.Bool("insecure-no-auth")) {
+    if (!server::IsLoopback(flags.String("listen"))) {
+      return Status::Invalid(
+          "--insecure-no-auth needs a loopback --listen (127.0.0.1, ::1 or "
+          "localhost), not \"" +
+          flags.String("listen") + "\"");
+    }
+    if (!files.empty() || secret) {
+      return Status::Invalid("--insecure-no-auth contradicts --api-token-file/--api-token-secret");
+    }
+    return auth;
+  }
+  auth.tokens = std::make_unique<server::Tokens>(
+      std::vector<std::filesystem::path>(files.begin(), files.end()));
+  if (Status s = auth.tokens->Load(); !s.ok()) return s.Wrap("--api-token-file");
+  if (secret) {
+    std::string value = flags.String("api-token-secret");
+    size_t slash = value.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == value.size() ||
+        value.find('/', slash + 1) != std::string::npos) {
+      return Status::Invalid("--api-token-secret \"" + value + "\" is not NAMESPACE/NAME");
+    }
+    auth.secret = SecretName{value.substr(0, slash), value.substr(slash + 1)};
+  }
+  if (files.empty() && !secret) {
+    log::Warn("no --api-token-file or --api-token-secret: every API call is refused (401)");
+  }
+  return auth;
+}
+
+// Keeps `tokens`' Secret tokens equal to the values of the Secret's data, until `stop`.
+std::jthread WatchTokenSecret(kube::Client& client, const SecretName& secret,
+                              server::Tokens& tokens, std::stop_token stop) {
+  auto update = [&tokens, name = secret.name](const kube::Object& object, bool present) {
+    if (object.Name() != name) return;
+    std::vector<std::string> values;
+    if (present) {
+      for (const auto& [key, encoded] :
+           object.json().value("data", nlohmann::json::object()).items()) {
+        std::optional<std::string> value =
+            encoded.is_string() ? Base64Decode(encoded.get<std::string>()) : std::nullopt;
+        if (value && !value->empty()) values.push_back(TrimRight(*value));
+      }
+    }
+    tokens.SetSecretTokens(std::move(values));
+  };
+  auto informer = std::make_shared<kube::Informer>(
+      client, kube::InformerOptions{.gvk = {"", "v1", "Secret"}, .ns = secret.ns},
+      kube::InformerHandlers{
+          .on_add = [update](const kube::Object& added) { update(added, true); },
+          .on_update = [update](const kube::Object&,
+                                const kube::Object& after) { update(after, true); },
+          .on_delete = [update](const kube::Object& deleted) { update(deleted, false); }});
+  return std::jthread([informer, stop] { informer->Run(stop); });
+}
+
 }  // namespace
 
 int RunOperator(std::span<const std::string> args, Streams streams) {
@@ -215,16 +301,36 @@ int RunOperator(std::span<const std::string> args, Streams streams) {
     *target = *value;
   }
 
+  Result<ApiAuth> auth = ReadApiAuth(*flags);
+  if (!auth.ok()) return Fail(streams, auth.status(), 2);
+
   Result<std::unique_ptr<kube::Client>> client = Connect(*flags);
   if (!client.ok()) return Fail(streams, client.status());
-  controller::Controller controller(**client, options);
-  Result<std::unique_ptr<metrics::Endpoints>> endpoints = metrics::Endpoints::Start(
-      flags->String("listen"), {.ready = [&controller] { return controller.Ready(); },
-                                .metrics = [&controller] { return controller.Metrics(); }});
-  if (!endpoints.ok()) return Fail(streams, endpoints.status());
-  log::Info("serving /healthz, /readyz and /metrics",
-            {{"port", std::to_string((*endpoints)->port())}});
   std::stop_source stop;
+  std::jthread token_secret;
+  if (auth->secret) {
+    token_secret = WatchTokenSecret(**client, *auth->secret, *auth->tokens, stop.get_token());
+  }
+  controller::Controller controller(**client, options);
+  api::Api api(**client, controller, {.namespaces = options.namespaces});
+  std::jthread api_watching([&api](std::stop_token own) { api.Run(own); });
+  std::vector<server::Route> routes = server::ProbeRoutes(
+      [&controller] { return controller.Ready(); }, [&controller] { return controller.Metrics(); });
+  for (server::Route& route : api.Routes()) routes.push_back(std::move(route));
+  server::Options serving{.listen = flags->String("listen")};
+  if (auth->tokens) {
+    serving.accept_token = [tokens = auth->tokens.get()](std::string_view token) {
+      return tokens->Accepts(token);
+    };
+  }
+  Result<std::unique_ptr<server::Server>> http =
+      server::Server::Start(std::move(serving), std::move(routes));
+  if (!http.ok()) {
+    stop.request_stop();
+    return Fail(streams, http.status());
+  }
+  log::Info("serving the API, /healthz, /readyz and /metrics",
+            {{"port", std::to_string((*http)->port())}});
   std::jthread waiter([&signals, stop_source = stop]() mutable {
     int received = 0;
     sigwait(&signals, &received);

@@ -15,10 +15,12 @@
 #include "base/file.h"
 #include "base/process.h"
 #include "kube/client/config.h"
+#include "operator/api/api.h"
 #include "operator/application/application.h"
 #include "operator/cli/commands.h"
 #include "operator/controller/controller.h"
 #include "operator/embedded/embedded.h"
+#include "operator/server/server.h"
 
 namespace converge::cli {
 namespace {
@@ -41,6 +43,10 @@ std::vector<FlagSpec> UpFlags() {
        .value_name = "HOST:PORT",
        .help = "API server address; port 0 picks a free one",
        .default_value = "127.0.0.1:0"},
+      {.name = "api-listen",
+       .value_name = "HOST:PORT",
+       .help = "the operator's HTTP API (token in DIR/api-token); port 0 picks a free one",
+       .default_value = "127.0.0.1:8080"},
       {.name = "poll-interval",
        .value_name = "MS",
        .help = "how often the operator looks at the repository (milliseconds)",
@@ -73,6 +79,23 @@ Status Git(const fs::path& repo, std::vector<std::string> args) {
   if (!run.ok()) return run.status().Wrap("git (install git to use converge up)");
   if (run->exit_code != 0) return Status::Internal("git " + args[0] + ": " + run->err);
   return Status();
+}
+
+// The API token of DIR/api-token, created (random, mode 0600) on the first run.
+Result<std::string> EnsureApiToken(const fs::path& file) {
+  if (std::optional<std::string> kept = ReadFile(file)) {
+    std::string token = kept->substr(0, kept->find('\n'));
+    if (!token.empty()) return token;
+  }
+  std::ifstream random("/dev/urandom", std::ios::binary);
+  unsigned char bytes[32];
+  if (!random.read(reinterpret_cast<char*>(bytes), sizeof(bytes))) {
+    return Status::Unavailable("cannot read /dev/urandom for the API token");
+  }
+  std::ostringstream token;
+  for (unsigned char byte : bytes) token << std::hex << std::setw(2) << std::setfill('0') << +byte;
+  if (Status s = WritePrivateFile(file, token.str() + "\n"); !s.ok()) return s;
+  return token.str();
 }
 
 // The example repository: created from the embedded examples on the first run, kept (with the
@@ -237,6 +260,26 @@ int RunUp(std::span<const std::string> args, Streams streams) {
                                                .poll_jitter = std::chrono::milliseconds(0),
                                                .cache_dir = data / "cache",
                                                .credentials_namespace = kNamespace});
+  Result<std::string> token = EnsureApiToken(data / "api-token");
+  if (!token.ok()) return fail(token.status());
+  server::Tokens tokens({data / "api-token"});
+  if (Status s = tokens.Load(); !s.ok()) return fail(s);
+  api::Api api(**client, controller);
+  std::jthread api_watching([&api](std::stop_token own) { api.Run(own); });
+  std::vector<server::Route> routes = server::ProbeRoutes(
+      [&controller] { return controller.Ready(); }, [&controller] { return controller.Metrics(); });
+  for (server::Route& route : api.Routes()) routes.push_back(std::move(route));
+  Result<std::unique_ptr<server::Server>> http = server::Server::Start(
+      {.listen = flags->String("api-listen"),
+       .accept_token = [&tokens](std::string_view presented) { return tokens.Accepts(presented); }},
+      std::move(routes));
+  if (!http.ok()) return fail(http.status().Wrap("--api-listen"));
+  std::string api_url = "http://127.0.0.1:" + std::to_string((*http)->port());
+  if (Status s = WritePrivateFile(data / "cli-config.yaml",
+                                  "server: " + api_url + "\ntoken: " + *token + "\n");
+      !s.ok()) {
+    return fail(s);
+  }
   std::jthread operating([&] { controller.Run(stop.get_token()); });
   while (!controller.Ready()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   double seconds = std::chrono::duration<double>(Clock::now() - started).count();
@@ -246,6 +289,8 @@ int RunUp(std::span<const std::string> args, Streams streams) {
   streams.out << std::fixed << std::setprecision(1) << "Converge is up (" << seconds << " s).\n"
               << "  API server   " << (*server)->url() << "\n"
               << "  kubeconfig   " << kubeconfig << "\n"
+              << "  HTTP API     " << api_url << " (bearer token in "
+              << (data / "api-token").string() << ")\n"
               << "  Git repo     " << repo << " (branch main)\n"
               << "  Applications";
   for (const std::string& name : *apps) streams.out << " " << name;
@@ -258,6 +303,11 @@ int RunUp(std::span<const std::string> args, Streams streams) {
               << " && sed -i 's/replicaCount: 2/replicaCount: 3/' helm/values.yaml && git commit "
                  "-qam 'three replicas'\n"
               << "  kubectl get deployments -n helm -w    # follows within seconds\n"
+              << "  export CONVERGE_SERVER=" << api_url << " CONVERGE_TOKEN=$(cat "
+              << (data / "api-token").string() << ")\n"
+              << "  curl -H \"Authorization: Bearer $CONVERGE_TOKEN\" "
+                 "$CONVERGE_SERVER/api/v1/applications\n"
+              << "  (server and token are also in " << (data / "cli-config.yaml").string() << ")\n"
               << "Stop with Ctrl-C; run again to continue, or with --fresh to start over.\n";
   streams.out.flush();
 

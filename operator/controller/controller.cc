@@ -18,6 +18,17 @@
 #include "sync/sync.h"
 
 namespace converge::controller {
+
+// A sync to run in this reconcile.
+struct SyncRequest {
+  sync::Options options;
+  std::string initiated_by;  // "automated" or the user's name
+  int retry_count = 0;
+  bool manual = false;
+  std::string revision;                      // "": the target revision
+  std::vector<kube::ResourceKey> resources;  // empty: all
+};
+
 namespace {
 
 using nlohmann::json;
@@ -50,13 +61,53 @@ bool Relevant(const kube::Object& before, const kube::Object& after) {
          a.value("operation", json()) != b.value("operation", json());
 }
 
-// A sync to run in this reconcile.
-struct SyncRequest {
-  sync::Options options;
-  std::string initiated_by;  // "automated" or the user's name
-  int retry_count = 0;
-  bool manual = false;
-};
+// The resources operation.sync.resources names; a selector without a namespace matches any.
+std::vector<kube::ResourceKey> SelectedResources(const json& requested) {
+  std::vector<kube::ResourceKey> out;
+  for (const json& item : requested.value("resources", json::array())) {
+    if (!item.is_object()) continue;
+    out.push_back({.group = item.value("group", ""),
+                   .kind = item.value("kind", ""),
+                   .ns = item.value("namespace", ""),
+                   .name = item.value("name", "")});
+  }
+  return out;
+}
+
+bool Selected(const std::vector<kube::ResourceKey>& selection, const kube::ResourceKey& key,
+              const std::string& destination) {
+  if (selection.empty()) return true;
+  for (const kube::ResourceKey& wanted : selection) {
+    if (wanted.group == key.group && wanted.kind == key.kind && wanted.name == key.name &&
+        (wanted.ns.empty() || wanted.ns == key.ns ||
+         (key.ns.empty() && wanted.ns == destination))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<kube::Object> OnlySelected(const std::vector<kube::Object>& objects,
+                                       const std::vector<kube::ResourceKey>& selection,
+                                       const std::string& destination) {
+  std::vector<kube::Object> out;
+  for (const kube::Object& object : objects) {
+    if (Selected(selection, object.Key(), destination)) out.push_back(object);
+  }
+  return out;
+}
+
+// The Running operationState written when a sync starts, so watchers see it under way.
+json RunningOperationState(const json& requested, const std::string& initiated_by,
+                           const std::string& now) {
+  json operation = {{"sync", requested.is_object() ? requested : json::object()}};
+  operation["initiatedBy"] =
+      initiated_by == "automated" ? json{{"automated", true}} : json{{"username", initiated_by}};
+  return {{"operation", std::move(operation)},
+          {"phase", "Running"},
+          {"message", "one or more tasks are running"},
+          {"startedAt", now}};
+}
 
 std::chrono::system_clock::time_point ParseTime(const std::string& text) {
   return std::chrono::system_clock::time_point(std::chrono::seconds(ParseRfc3339(text)));
@@ -87,6 +138,21 @@ struct Controller::State {
   // Self-heals in a row per Application since its last sync of a new revision.
   std::mutex heals_mu;
   std::map<std::string, int> heals;
+  std::mutex comparisons_mu;
+  std::map<std::string, std::shared_ptr<const Comparison>> comparisons;
+  // The syncs under way, by Application key; a Terminating operationState cancels one.
+  std::mutex running_mu;
+  std::map<std::string, std::stop_source> running;
+
+  void TerminateIfAsked(const kube::Object& application) {
+    const json& status = application.json().value("status", json::object());
+    if (status.value("operationState", json::object()).value("phase", "") != "Terminating") {
+      return;
+    }
+    std::lock_guard lock(running_mu);
+    auto it = running.find(KeyOf(application));
+    if (it != running.end()) it->second.request_stop();
+  }
 
   kube::ObjectRef Find(std::string_view ns, std::string_view name) const {
     for (const auto& informer : applications) {
@@ -111,6 +177,13 @@ Controller::Stats Controller::stats() const {
                .status_writes = state_->status_writes.load(),
                .renders = renders_.stats(),
                .git = mirror_->stats()};
+}
+
+std::shared_ptr<const Comparison> Controller::LastComparison(std::string_view ns,
+                                                             std::string_view name) const {
+  std::lock_guard lock(state_->comparisons_mu);
+  auto it = state_->comparisons.find(std::string(ns) + "/" + std::string(name));
+  return it == state_->comparisons.end() ? nullptr : it->second;
 }
 
 std::string Controller::Metrics() const {
@@ -173,6 +246,7 @@ void Controller::Run(std::stop_token stop) {
       .on_add = [this](const kube::Object& added) { queue_.Add(KeyOf(added)); },
       .on_update =
           [this](const kube::Object& before, const kube::Object& after) {
+            state_->TerminateIfAsked(after);
             if (Relevant(before, after)) queue_.Add(KeyOf(after));
           },
       .on_delete = [this](const kube::Object& deleted) { queue_.Add(KeyOf(deleted)); },
@@ -245,6 +319,36 @@ void Controller::Work(std::stop_token stop) {
   }
 }
 
+Result<sync::Plan> Controller::SyncPlan(const SyncRequest& request, const app::Spec& spec,
+                                        const std::string& name, const std::string& app_id,
+                                        const std::string& destination, const Rendered& target,
+                                        const std::vector<kube::Object>& target_live,
+                                        std::string& revision) {
+  const std::vector<kube::Object>* desired = &target.objects;
+  const std::vector<kube::Object>* live = &target_live;
+  Result<Rendered> requested = Status();
+  Result<std::vector<kube::Object>> requested_live = Status();
+  if (!request.revision.empty()) {
+    if (spec.sources.size() != 1) {
+      return Status::Invalid("operation.sync.revision needs a single-source Application");
+    }
+    app::Spec at = spec;
+    at.sources[0].target_revision = request.revision;
+    requested = renders_.Render(*mirror_, at, name);
+    if (!requested.ok()) return requested.status().Wrap("revision " + request.revision);
+    requested_live = live_->Read(app_id, requested->objects, destination);
+    if (!requested_live.ok()) return requested_live.status();
+    desired = &requested->objects;
+    live = &*requested_live;
+    if (!requested->revisions.empty()) revision = requested->revisions.front().sha;
+  }
+  return sync::MakePlan({.app_id = app_id,
+                         .destination_namespace = destination,
+                         .desired = OnlySelected(*desired, request.resources, destination),
+                         .live = OnlySelected(*live, request.resources, destination)},
+                        request.options);
+}
+
 void Controller::Reconcile(const std::string& key, std::stop_token stop) {
   ++state_->reconciles;
   size_t slash = key.find('/');
@@ -253,6 +357,10 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
   kube::ObjectRef found = state_->Find(ns, name);
   if (found == nullptr) {
     queue_.Forget(key);
+    {
+      std::lock_guard lock(state_->comparisons_mu);
+      state_->comparisons.erase(key);
+    }
     std::lock_guard lock(state_->resolved_mu);
     state_->resolved.erase(key);
     return;
@@ -276,11 +384,15 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
   }
 
   bool status_failed = false;
+  // Set once a sync wrote its Running state: the final status goes on top of it, written
+  // without a resourceVersion so that a Terminating request in between cannot conflict.
+  std::optional<kube::Object> running_written;
   auto write_status = [&] {
     json status = BuildStatus(previous, observed, now);
     if (!StatusChanged(previous, status)) return;
     status["reconciledAt"] = now;
-    kube::Object updated = application;
+    kube::Object updated = running_written ? *running_written : application;
+    if (running_written) updated.mutable_json()["metadata"].erase("resourceVersion");
     updated.mutable_json()["status"] = std::move(status);
     kube::ApiResult<kube::Object> written = client_.UpdateStatus(updated);
     if (!written.ok()) {
@@ -387,6 +499,7 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
   if (!differ.ok()) return comparison_error(differ.status());
   Result<diff::Report> report = differ->CompareAll(sides.desired, sides.live);
   if (!report.ok()) return comparison_error(report.status());
+  auto comparison = std::make_shared<Comparison>();
 
   std::map<kube::ResourceKey, const kube::Object*> live_by_key;
   for (const kube::Object& o : sides.live) live_by_key.emplace(o.Key(), &o);
@@ -411,6 +524,14 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
   }
   observed.health = sync::health::Aggregate(healths);
   observed.compared = true;
+  comparison->desired = sides.desired;
+  comparison->live = sides.live;
+  comparison->report = *report;
+  comparison->resources = observed.resources;
+  {
+    std::lock_guard lock(state_->comparisons_mu);
+    state_->comparisons[key] = std::move(comparison);
+  }
   for (const kube::ResourceKey& shared : sides.shared) {
     observed.conditions.push_back(
         {kSharedResourceWarning, shared.ToString() + " is part of another Application"});
@@ -437,6 +558,8 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
     } else {
       manual.initiated_by =
           operation.value("initiatedBy", json::object()).value("username", std::string("user"));
+      manual.revision = requested.value("revision", "");
+      manual.resources = SelectedResources(requested);
       request = manual;
     }
   } else if (spec->sync_policy.automated && spec->sync_policy.automated->enabled &&
@@ -486,29 +609,47 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
   if (request) {
     ++state_->syncs;
     sync::Outcome outcome;
-    Result<sync::Plan> plan = sync::MakePlan({.app_id = app_id,
-                                              .destination_namespace = destination,
-                                              .desired = rendered->objects,
-                                              .live = *live},
-                                             request->options);
+    std::stop_source cancel;
+    std::stop_callback forward(stop, [&cancel] { cancel.request_stop(); });
+    {
+      std::lock_guard lock(state_->running_mu);
+      state_->running[key] = cancel;
+    }
+    json running = previous;
+    running["operationState"] = RunningOperationState(
+        operation.is_object() ? operation.value("sync", json::object()) : json::object(),
+        request->initiated_by, now);
+    kube::Object marked = application;
+    marked.mutable_json()["status"] = running;
+    if (kube::ApiResult<kube::Object> written = client_.UpdateStatus(marked); written.ok()) {
+      running_written = std::move(*written);
+      previous = std::move(running);
+    }
+    std::string synced_revision = revision;
+    Result<sync::Plan> plan =
+        SyncPlan(*request, *spec, name, app_id, destination, *rendered, *live, synced_revision);
     if (!plan.ok()) {
       outcome.phase = sync::OperationPhase::kFailed;
       outcome.message = plan.status().message();
       outcome.started_at = outcome.finished_at = std::chrono::system_clock::now();
     } else {
-      log::Info(
-          "syncing",
-          {{"application", key}, {"revision", revision}, {"initiatedBy", request->initiated_by}});
+      log::Info("syncing", {{"application", key},
+                            {"revision", synced_revision},
+                            {"initiatedBy", request->initiated_by}});
       RecordEvent(client_, application, EventType::kNormal, "OperationStarted",
                   (request->initiated_by == "automated" ? "Initiated automated sync to "
                                                         : "Initiated sync to ") +
-                      revision);
+                      synced_revision);
       outcome = sync::Execute(*plan, client_,
                               {.app_id = app_id,
                                .sync = request->options,
-                               .revision = revision,
+                               .revision = synced_revision,
                                .timeout = options_.sync_timeout},
-                              stop);
+                              cancel.get_token());
+    }
+    {
+      std::lock_guard lock(state_->running_mu);
+      state_->running.erase(key);
     }
     bool succeeded = outcome.phase == sync::OperationPhase::kSucceeded;
     state_->sync_seconds.Observe(
@@ -526,11 +667,11 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
     }
     RecordEvent(client_, application, succeeded ? EventType::kNormal : EventType::kWarning,
                 "OperationCompleted",
-                "Sync operation to " + revision + (succeeded ? " succeeded" : " failed: ") +
+                "Sync operation to " + synced_revision + (succeeded ? " succeeded" : " failed: ") +
                     (succeeded ? "" : outcome.message));
     observed.operation =
         sync::OperationState{.outcome = std::move(outcome), .retry_count = request->retry_count};
-    observed.operation_revision = revision;
+    observed.operation_revision = synced_revision;
     observed.initiated_by = request->initiated_by;
     observed.prune = request->options.prune;
     if (succeeded) {

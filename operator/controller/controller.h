@@ -12,11 +12,13 @@
 #include <memory>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kube/client/client.h"
 #include "operator/controller/live_cache.h"
 #include "operator/controller/render.h"
+#include "operator/controller/status.h"
 #include "operator/controller/workqueue.h"
 #include "sources/git/git.h"
 
@@ -40,6 +42,22 @@ struct Options {
   std::chrono::seconds sync_timeout{300};
 };
 
+// One comparison of an Application's desired objects with the live ones. Secret data is not
+// masked here: whoever shows it masks it.
+struct Comparison {
+  std::vector<kube::Object> desired;  // as compared (destination namespace filled in)
+  std::vector<kube::Object> live;
+  diff::Report report;                   // one entry per resource key
+  std::vector<ResourceState> resources;  // sync and health per resource, report order
+};
+
+struct SyncRequest;
+
+// Besides its policy, an Application is synced when its `operation.sync` asks: `revision`
+// (a commit to sync instead of the target revision; rollbacks use a history entry's),
+// `resources` (only these, [{group, kind, namespace, name}]), `prune`, `dryRun`,
+// `syncOptions`. While the sync runs, status.operationState.phase is Running; setting it to
+// Terminating (DELETE .../operation) cancels the sync between steps.
 class Controller {
  public:
   // `client` must outlive the controller.
@@ -62,6 +80,12 @@ class Controller {
   };
   Stats stats() const;
 
+  // What the last reconcile of an Application compared, for the API's managed-resources and
+  // resource-tree. Null before its first comparison (or when this replica does not lead).
+  // Thread-safe.
+  std::shared_ptr<const Comparison> LastComparison(std::string_view ns,
+                                                   std::string_view name) const;
+
   // The Prometheus text of /metrics: Applications by sync and health status, reconcile and
   // sync durations, syncs by phase, Git, render and work-queue figures.
   std::string Metrics() const;
@@ -71,6 +95,13 @@ class Controller {
  private:
   void Work(std::stop_token stop);
   void Reconcile(const std::string& key, std::stop_token stop);
+  // The plan of a requested or automated sync: the target's objects, or those of the
+  // requested revision (then `revision` becomes its commit), narrowed to the requested
+  // resources.
+  Result<sync::Plan> SyncPlan(const SyncRequest& request, const app::Spec& spec,
+                              const std::string& name, const std::string& app_id,
+                              const std::string& destination, const Rendered& target,
+                              const std::vector<kube::Object>& target_live, std::string& revision);
 
   kube::Client& client_;
   Options options_;
