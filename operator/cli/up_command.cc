@@ -305,9 +305,13 @@ int RunUp(std::span<const std::string> args, Streams streams) {
               << "  kubectl get deployments -n helm -w    # follows within seconds\n"
               << "  export CONVERGE_SERVER=" << api_url << " CONVERGE_TOKEN=$(cat "
               << (data / "api-token").string() << ")\n"
+              << "  converge app list                   # or: converge app get helm\n"
+              << "  converge app history helm; converge app diff helm\n"
+              << "  converge app sync helm --wait       # progress as it syncs\n"
               << "  curl -H \"Authorization: Bearer $CONVERGE_TOKEN\" "
                  "$CONVERGE_SERVER/api/v1/applications\n"
-              << "  (server and token are also in " << (data / "cli-config.yaml").string() << ")\n"
+              << "  (server and token are also in " << (data / "cli-config.yaml").string()
+              << "; converge app list --config FILE reads it)\n"
               << "Stop with Ctrl-C; run again to continue, or with --fresh to start over.\n";
   streams.out.flush();
 
