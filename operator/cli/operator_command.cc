@@ -17,6 +17,7 @@
 #include "kube/client/leader_election.h"
 #include "operator/api/api.h"
 #include "operator/cli/commands.h"
+#include "operator/cli/routes.h"
 #include "operator/cli/source.h"
 #include "operator/controller/controller.h"
 #include "operator/server/server.h"
@@ -314,9 +315,7 @@ int RunOperator(std::span<const std::string> args, Streams streams) {
   controller::Controller controller(**client, options);
   api::Api api(**client, controller, {.namespaces = options.namespaces});
   std::jthread api_watching([&api](std::stop_token own) { api.Run(own); });
-  std::vector<server::Route> routes = server::ProbeRoutes(
-      [&controller] { return controller.Ready(); }, [&controller] { return controller.Metrics(); });
-  for (server::Route& route : api.Routes()) routes.push_back(std::move(route));
+  std::vector<server::Route> routes = ListenerRoutes(controller, api);
   server::Options serving{.listen = flags->String("listen")};
   if (auth->tokens) {
     serving.accept_token = [tokens = auth->tokens.get()](std::string_view token) {

@@ -81,8 +81,9 @@ TEST(ExtractBlocksTest, RefusesUnmarkedAndStrayMarkers) {
 // --- running a page ---
 
 // Variables of the test's own environment a reader's terminal would not have.
-constexpr const char* kUnset[] = {"KUBECONFIG", "CONVERGE_SERVER", "CONVERGE_TOKEN",
-                                  "CONVERGE_UP_DIR", "CONVERGE_NAMESPACE"};
+constexpr const char* kUnset[] = {"KUBECONFIG",        "CONVERGE_SERVER", "CONVERGE_TOKEN",
+                                  "CONVERGE_CONFIG",   "CONVERGE_UP_DIR", "CONVERGE_NAMESPACE",
+                                  "CONVERGE_CACHE_DIR"};
 
 class Page {
  public:

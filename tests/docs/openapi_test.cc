@@ -8,8 +8,11 @@
 
 #include <gtest/gtest.h>
 
+#include "kube/client/client.h"
 #include "kube/kube.h"
+#include "operator/api/api.h"
 #include "operator/cli/routes.h"
+#include "operator/controller/controller.h"
 #include "tests/support/support.h"
 
 namespace converge::docs {
@@ -41,9 +44,18 @@ std::set<std::string> DocumentedOperations(const json& document) {
   return out;
 }
 
+// The listener's routes as `converge operator` registers them. Building them talks to no
+// server: the client, controller and API are only constructed, never run.
 std::set<std::string> RegisteredOperations() {
+  Result<std::unique_ptr<kube::Client>> client =
+      kube::Client::Create({.server = "https://127.0.0.1:1", .token = "unused"});
+  EXPECT_TRUE(client.ok()) << client.status().message();
+  if (!client.ok()) return {};
+  testing::TempDir cache;
+  controller::Controller controller(**client, {.cache_dir = cache.path()});
+  api::Api api(**client, controller);
   std::set<std::string> out;
-  for (const cli::RouteInfo& route : cli::OperatorRouteTable()) {
+  for (const server::Route& route : cli::ListenerRoutes(controller, api)) {
     out.insert(route.method + " " + route.pattern);
   }
   return out;
