@@ -130,7 +130,7 @@ ApiResult<Object> Client::Get(const GroupVersionKind& gvk, std::string_view ns,
   ApiResult<std::string> path = PathFor(gvk, ns, name);
   if (!path.ok()) return path.error();
   ApiResult<HttpResponse> response =
-      transport_->Send({.method = "GET", .target = *path, .idempotent = true});
+      transport_->Send({.method = "GET", .target = *path, .idempotent = true, .verb = "get"});
   if (!response.ok()) return response.error();
   return ParseObject(response->body);
 }
@@ -151,8 +151,8 @@ ApiResult<ObjectList> Client::List(const GroupVersionKind& gvk, std::string_view
     } else {
       AddQuery(query, "continue", next);
     }
-    ApiResult<HttpResponse> response =
-        transport_->Send({.method = "GET", .target = *path + query, .idempotent = true});
+    ApiResult<HttpResponse> response = transport_->Send(
+        {.method = "GET", .target = *path + query, .idempotent = true, .verb = "list"});
     if (!response.ok()) return response.error();
     json page = json::parse(response->body, nullptr, false);
     if (page.is_discarded() || !page.is_object()) {
@@ -188,7 +188,8 @@ ApiResult<Object> Client::Write(std::string_view method, const Object& object,
                                                        .target = *path + std::string(query),
                                                        .body = object.json().dump(),
                                                        .content_type = kJson,
-                                                       .idempotent = !create});
+                                                       .idempotent = !create,
+                                                       .verb = create ? "create" : "update"});
   if (!response.ok()) return response.error();
   return ParseObject(response->body);
 }
@@ -214,7 +215,8 @@ ApiResult<Object> Client::Patch(const GroupVersionKind& gvk, std::string_view ns
       transport_->Send({.method = "PATCH",
                         .target = *path + WriteQuery(options.field_manager, options.dry_run),
                         .body = std::string(patch),
-                        .content_type = PatchContentType(type)});
+                        .content_type = PatchContentType(type),
+                        .verb = "patch"});
   if (!response.ok()) return response.error();
   return ParseObject(response->body);
 }
@@ -238,7 +240,8 @@ ApiResult<Object> Client::Apply(const Object& object, const ApplyOptions& option
                         .target = path + query,
                         .body = body.dump(),
                         .content_type = "application/apply-patch+yaml",
-                        .idempotent = true});
+                        .idempotent = true,
+                        .verb = "apply"});
   if (!response.ok()) return response.error();
   return ParseObject(response->body);
 }
@@ -251,10 +254,13 @@ ApiResult<Done> Client::Delete(const GroupVersionKind& gvk, std::string_view ns,
                                                        .target = *path,
                                                        .body = DeleteBody(options).dump(),
                                                        .content_type = kJson,
-                                                       .idempotent = true});
+                                                       .idempotent = true,
+                                                       .verb = "delete"});
   if (!response.ok()) return response.error();
   return Done{};
 }
+
+std::vector<RequestCount> Client::RequestCounts() const { return transport_->RequestCounts(); }
 
 ApiResult<std::string> Client::Raw(std::string_view method, std::string_view path,
                                    std::string_view body, std::string_view content_type) {

@@ -195,6 +195,13 @@ struct WatchOptions {
 // Called for each event in order; returning false ends the watch.
 using WatchHandler = std::function<bool(WatchEvent&& event)>;
 
+// How many requests a Client sent with one verb that got one answer.
+struct RequestCount {
+  std::string verb;  // "get", "list", "watch", "create", "update", "patch", "apply", "delete"
+  std::string code;  // the HTTP status, "error" when no response came
+  uint64_t count = 0;
+};
+
 class Transport;
 class RestMapper;
 
@@ -237,6 +244,9 @@ class Client {
   ApiResult<Done> Watch(const GroupVersionKind& gvk, std::string_view ns,
                         const WatchOptions& options, const WatchHandler& handler,
                         std::stop_token stop = {});
+
+  // Requests this client sent, retries included, sorted by verb and code: for metrics.
+  std::vector<RequestCount> RequestCounts() const;
 
   // A raw request relative to the server ("/api/v1/namespaces"), for what has no method above.
   ApiResult<std::string> Raw(std::string_view method, std::string_view path,

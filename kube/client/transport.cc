@@ -12,6 +12,7 @@
 #include "base/base64.h"
 #include "base/log.h"
 #include "base/pem.h"
+#include "base/strings.h"
 
 namespace converge::kube {
 namespace {
@@ -268,6 +269,20 @@ httplib::Request MakeRequest(const HttpRequest& request, const std::string& base
 
 }  // namespace
 
+void Transport::Count(const HttpRequest& request, int status) {
+  std::string verb = request.verb.empty() ? AsciiLower(request.method) : request.verb;
+  std::lock_guard lock(counts_mu_);
+  ++counts_[{std::move(verb), status == 0 ? "error" : std::to_string(status)}];
+}
+
+std::vector<RequestCount> Transport::RequestCounts() const {
+  std::lock_guard lock(counts_mu_);
+  std::vector<RequestCount> out;
+  out.reserve(counts_.size());
+  for (const auto& [key, count] : counts_) out.push_back({key.first, key.second, count});
+  return out;
+}
+
 ApiResult<HttpResponse> Transport::Send(const HttpRequest& request) {
   bool reauthenticated = false;
   ApiError last;
@@ -286,7 +301,9 @@ ApiResult<HttpResponse> Transport::Send(const HttpRequest& request) {
     httplib::Response response;
     httplib::Error error = httplib::Error::Success;
     milliseconds wait{0};
-    if (!(*connection)->send(out, response, error)) {
+    bool sent = (*connection)->send(out, response, error);
+    Count(request, sent ? response.status : 0);
+    if (!sent) {
       last = ApiError{.reason = Reason::kTransport,
                       .message = Describe(request) + ": " + TransportMessage(error)};
       if (Permanent(error) || !(request.idempotent || NeverSent(error))) return last;
@@ -357,6 +374,7 @@ ApiResult<Done> Transport::Stream(const HttpRequest& request, std::chrono::secon
   httplib::Response response;
   httplib::Error error = httplib::Error::Success;
   bool sent = client.send(out, response, error);
+  Count(request, status);
   if (handler_ended || stop.stop_requested()) return Done{};
   if (!sent) {
     return ApiError{.reason = Reason::kTransport,

@@ -5,9 +5,10 @@
 // its Retry-After), 5xx and dropped connections for idempotent requests, and a 401 once after
 // rerunning the exec plugin.
 //
-// Thread-safe: mutex_ guards the idle connections.
+// Thread-safe: mutex_ guards the idle connections, counts_mu_ the request counts.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <stop_token>
@@ -33,6 +34,8 @@ struct HttpRequest {
   std::string accept = "application/json";
   // Safe to send again after it may have reached the server (GET, PUT, DELETE, apply).
   bool idempotent = false;
+  // The Kubernetes verb, for the request counts ("list", "apply", ...); "" reads the method.
+  std::string verb;
 };
 
 struct HttpResponse {
@@ -57,6 +60,9 @@ class Transport {
                          const std::function<bool(std::string_view)>& on_data,
                          std::stop_token stop);
 
+  // Attempts sent (retries included) by verb and HTTP status, "error" when none came.
+  std::vector<RequestCount> RequestCounts() const;
+
   const ClientConfig& config() const { return config_; }
   const ClientOptions& options() const { return options_; }
   CredentialSource& credentials() { return credentials_; }
@@ -74,6 +80,7 @@ class Transport {
   Result<std::unique_ptr<httplib::ClientImpl>> Acquire(const Credential& credential);
   void Release(std::unique_ptr<httplib::ClientImpl> connection, const Credential& credential);
   std::string Describe(const HttpRequest& request) const;
+  void Count(const HttpRequest& request, int status);
 
   ClientConfig config_;
   ClientOptions options_;
@@ -83,6 +90,8 @@ class Transport {
   std::mutex mutex_;
   std::vector<std::unique_ptr<httplib::ClientImpl>> idle_;  // guarded by mutex_
   Credential pooled_for_;  // guarded by mutex_: the client certificate idle_ was built with
+  mutable std::mutex counts_mu_;
+  std::map<std::pair<std::string, std::string>, uint64_t> counts_;  // guarded by counts_mu_
 };
 
 }  // namespace converge::kube

@@ -85,7 +85,7 @@ ApiResult<Done> Client::Watch(const GroupVersionKind& gvk, std::string_view ns,
   }
   EventReader reader(handler);
   ApiResult<Done> streamed = transport_->Stream(
-      {.method = "GET", .target = *path + query, .idempotent = true},
+      {.method = "GET", .target = *path + query, .idempotent = true, .verb = "watch"},
       options.timeout + std::chrono::seconds(30),
       [&reader](std::string_view data) { return reader.Feed(data); }, stop);
   if (reader.error()) return *reader.error();

@@ -21,6 +21,7 @@
 #include "operator/cli/source.h"
 #include "operator/controller/controller.h"
 #include "operator/server/server.h"
+#include "operator/webhook/webhook.h"
 
 namespace converge::cli {
 namespace {
@@ -86,6 +87,10 @@ std::vector<FlagSpec> OperatorFlags() {
       {.name = "insecure-no-auth",
        .type = FlagType::kBool,
        .help = "serve the API without authentication; only on a loopback --listen"},
+      {.name = "webhook-secrets-dir",
+       .value_name = "DIR",
+       .help = "Git webhook secrets, one file per provider (github, gitlab, gitea, gogs, "
+               "bitbucket-server, generic); a provider without one is refused"},
       {.name = "leader-elect",
        .type = FlagType::kBool,
        .help = "run the controller only while holding a Lease, so replicas can stand by"},
@@ -315,7 +320,14 @@ int RunOperator(std::span<const std::string> args, Streams streams) {
   controller::Controller controller(**client, options);
   api::Api api(**client, controller, {.namespaces = options.namespaces});
   std::jthread api_watching([&api](std::stop_token own) { api.Run(own); });
-  std::vector<server::Route> routes = ListenerRoutes(controller, api);
+  // Pushes refresh the Applications this replica's controller holds: with --leader-elect a
+  // standby answers with nothing refreshed.
+  webhook::Handler webhooks(
+      {.secrets_dir = flags->String("webhook-secrets-dir")},
+      {.applications = [&controller] { return controller.Applications(); },
+       .refresh = [&controller](const std::string& ns,
+                                const std::string& name) { controller.Refresh(ns, name); }});
+  std::vector<server::Route> routes = ListenerRoutes(controller, api, &webhooks);
   server::Options serving{.listen = flags->String("listen")};
   if (auth->tokens) {
     serving.accept_token = [tokens = auth->tokens.get()](std::string_view token) {
@@ -328,7 +340,7 @@ int RunOperator(std::span<const std::string> args, Streams streams) {
     stop.request_stop();
     return Fail(streams, http.status());
   }
-  log::Info("serving the API, /healthz, /readyz and /metrics",
+  log::Info("serving the API, webhooks, /healthz, /readyz and /metrics",
             {{"port", std::to_string((*http)->port())}});
   std::jthread waiter([&signals, stop_source = stop]() mutable {
     int received = 0;

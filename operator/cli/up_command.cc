@@ -267,7 +267,7 @@ int RunUp(std::span<const std::string> args, Streams streams) {
   if (Status s = tokens.Load(); !s.ok()) return fail(s);
   api::Api api(**client, controller);
   std::jthread api_watching([&api](std::stop_token own) { api.Run(own); });
-  std::vector<server::Route> routes = ListenerRoutes(controller, api);
+  std::vector<server::Route> routes = ListenerRoutes(controller, api, nullptr);
   Result<std::unique_ptr<server::Server>> http = server::Server::Start(
       {.listen = flags->String("api-listen"),
        .accept_token = [&tokens](std::string_view presented) { return tokens.Accepts(presented); }},

@@ -3,6 +3,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "base/clock.h"
@@ -131,8 +132,13 @@ struct Controller::State {
   };
   std::mutex resolved_mu;
   std::map<std::string, Resolved> resolved;
+  // Keys whose next reconcile must ask Git again (Refresh), guarded by resolved_mu: a flag
+  // rather than erasing `resolved`, which a reconcile running meanwhile would write back.
+  std::set<std::string> refresh;
   metrics::Histogram reconcile_seconds;
   metrics::Histogram sync_seconds;
+  metrics::Histogram ls_remote_seconds;
+  metrics::Histogram fetch_seconds;
   std::mutex syncs_mu;
   std::map<std::string, uint64_t> syncs_by_phase;  // "Succeeded" -> count
   // Self-heals in a row per Application since its last sync of a new revision.
@@ -166,7 +172,14 @@ Controller::Controller(kube::Client& client, Options options)
     : client_(client),
       options_(std::move(options)),
       mirror_(std::make_unique<git::Mirror>(
-          git::Options{.cache_dir = options_.cache_dir / "git", .timeout = options_.git_timeout})),
+          git::Options{.cache_dir = options_.cache_dir / "git",
+                       .timeout = options_.git_timeout,
+                       .on_request =
+                           [this](std::string_view kind, std::chrono::nanoseconds took) {
+                             double seconds = std::chrono::duration<double>(took).count();
+                             (kind == "fetch" ? state_->fetch_seconds : state_->ls_remote_seconds)
+                                 .Observe(seconds);
+                           }})),
       state_(std::make_unique<State>()) {}
 
 Controller::~Controller() = default;
@@ -224,21 +237,53 @@ std::string Controller::Metrics() const {
          static_cast<double>(now.git.ls_remotes));
   Sample(out, "converge_git_request_total", {{"kind", "fetch"}},
          static_cast<double>(now.git.fetches));
+  Describe(out, "converge_git_request_duration_seconds", "histogram",
+           "Duration of requests to Git remotes by kind.");
+  state_->ls_remote_seconds.Write(out, "converge_git_request_duration_seconds",
+                                  {{"kind", "ls-remote"}});
+  state_->fetch_seconds.Write(out, "converge_git_request_duration_seconds", {{"kind", "fetch"}});
   Describe(out, "converge_render_total", "counter", "Renders run (cache misses).");
   Sample(out, "converge_render_total", {}, static_cast<double>(now.renders.renders));
   Describe(out, "converge_render_cache_hits_total", "counter",
            "Renders answered by the render cache.");
   Sample(out, "converge_render_cache_hits_total", {}, static_cast<double>(now.renders.hits));
+  Describe(out, "converge_render_duration_seconds", "histogram",
+           "Duration of renders that ran (cache misses).");
+  renders_.durations().Write(out, "converge_render_duration_seconds", {});
+  Describe(out, "converge_kube_request_total", "counter",
+           "Requests to the Kubernetes API server by verb and HTTP status code.");
+  for (const kube::RequestCount& count : client_.RequestCounts()) {
+    Sample(out, "converge_kube_request_total", {{"verb", count.verb}, {"code", count.code}},
+           static_cast<double>(count.count));
+  }
   WorkQueue::Stats queue = queue_.stats();
   Describe(out, "converge_workqueue_depth", "gauge", "Applications waiting for a worker.");
   Sample(out, "converge_workqueue_depth", {}, static_cast<double>(queue.depth));
   Describe(out, "converge_workqueue_adds_total", "counter", "Additions to the work queue.");
   Sample(out, "converge_workqueue_adds_total", {}, static_cast<double>(queue.adds));
-  Describe(out, "converge_workqueue_last_wait_seconds", "gauge",
-           "How long the last Application handed to a worker had waited.");
-  Sample(out, "converge_workqueue_last_wait_seconds", {},
-         std::chrono::duration<double>(queue.last_wait).count());
+  Describe(out, "converge_workqueue_wait_seconds", "histogram",
+           "How long Applications waited in the work queue for a worker.");
+  queue_.waits().Write(out, "converge_workqueue_wait_seconds", {});
   return out;
+}
+
+std::vector<kube::ObjectRef> Controller::Applications() const {
+  std::vector<kube::ObjectRef> out;
+  if (!ready_.load()) return out;
+  for (const auto& informer : state_->applications) {
+    std::vector<kube::ObjectRef> listed = informer->List();
+    out.insert(out.end(), listed.begin(), listed.end());
+  }
+  return out;
+}
+
+void Controller::Refresh(const std::string& ns, const std::string& name) {
+  std::string key = ns + "/" + name;
+  {
+    std::lock_guard lock(state_->resolved_mu);
+    state_->refresh.insert(key);
+  }
+  queue_.Add(key);
 }
 
 void Controller::Run(std::stop_token stop) {
@@ -363,6 +408,7 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
     }
     std::lock_guard lock(state_->resolved_mu);
     state_->resolved.erase(key);
+    state_->refresh.erase(key);
     return;
   }
   const kube::Object& application = *found;
@@ -471,8 +517,9 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
   std::optional<std::vector<git::Commit>> pinned;
   {
     std::lock_guard lock(state_->resolved_mu);
+    bool refresh = state_->refresh.erase(key) > 0;
     auto it = state_->resolved.find(key);
-    if (it != state_->resolved.end() && it->second.generation == observed.generation &&
+    if (!refresh && it != state_->resolved.end() && it->second.generation == observed.generation &&
         application.Annotation(kRefreshAnnotation).empty() &&
         std::chrono::steady_clock::now() - it->second.at < options_.poll_interval) {
       pinned = it->second.commits;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kube/client/client.h"
+#include "kube/client/informer.h"
 #include "operator/controller/live_cache.h"
 #include "operator/controller/render.h"
 #include "operator/controller/status.h"
@@ -89,6 +90,13 @@ class Controller {
   // The Prometheus text of /metrics: Applications by sync and health status, reconcile and
   // sync durations, syncs by phase, Git, render and work-queue figures.
   std::string Metrics() const;
+
+  // The Applications in the informers' caches; empty until Ready(). Thread-safe.
+  std::vector<kube::ObjectRef> Applications() const;
+
+  // Makes the next reconcile of the Application resolve its revisions in Git instead of
+  // reusing the pinned ones, and queues it now (a webhook reported a push). Thread-safe.
+  void Refresh(const std::string& ns, const std::string& name);
 
   struct State;
 

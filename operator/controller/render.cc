@@ -254,8 +254,11 @@ Result<Rendered> RenderCache::Render(git::Mirror& mirror, const app::Spec& spec,
     }
     if (!objects.has_value()) {
       RecordingTree recording(**tree);
+      auto started = std::chrono::steady_clock::now();
       Result<std::vector<kube::Object>> rendered =
           RenderTree(recording, source, app_name, spec.destination.ns);
+      durations_.Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       if (!rendered.ok()) return rendered.status().Wrap(where.empty() ? "rendering" : where);
       objects = std::move(*rendered);
       Entry entry{.read = recording.Ids(**tree), .objects = *objects};

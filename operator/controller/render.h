@@ -13,6 +13,7 @@
 
 #include "kube/kube.h"
 #include "operator/application/application.h"
+#include "operator/metrics/prometheus.h"
 #include "sources/git/git.h"
 
 namespace converge::controller {
@@ -38,6 +39,8 @@ class RenderCache {
     uint64_t hits = 0;
   };
   Stats stats() const;
+  // How long the renders that ran took (failed ones included).
+  const metrics::Histogram& durations() const { return durations_; }
 
  private:
   struct Entry {
@@ -50,6 +53,7 @@ class RenderCache {
   std::map<std::string, Entry> cache_;
   mutable std::mutex mu_;
   Stats stats_;
+  metrics::Histogram durations_;
 };
 
 }  // namespace converge::controller

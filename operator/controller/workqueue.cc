@@ -97,8 +97,7 @@ std::optional<std::string> WorkQueue::Get() {
   processing_.insert(key);
   auto added = added_at_.find(key);
   if (added != added_at_.end()) {
-    last_wait_ =
-        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - added->second);
+    waits_.Observe(std::chrono::duration<double>(Clock::now() - added->second).count());
     added_at_.erase(added);
   }
   return key;
@@ -125,8 +124,7 @@ void WorkQueue::ShutDown() {
 
 WorkQueue::Stats WorkQueue::stats() const {
   std::lock_guard lock(mu_);
-  return Stats{
-      .depth = queue_.size(), .delayed = delayed_.size(), .adds = adds_, .last_wait = last_wait_};
+  return Stats{.depth = queue_.size(), .delayed = delayed_.size(), .adds = adds_};
 }
 
 }  // namespace converge::controller

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "operator/metrics/prometheus.h"
+
 namespace converge::controller {
 
 class WorkQueue {
@@ -50,10 +52,10 @@ class WorkQueue {
     size_t depth = 0;    // keys waiting to be handed out
     size_t delayed = 0;  // keys waiting for their time
     uint64_t adds = 0;
-    // How long the last key handed out had waited in the queue.
-    std::chrono::microseconds last_wait{0};
   };
   Stats stats() const;
+  // How long keys waited between being added (or falling due) and being handed out.
+  const metrics::Histogram& waits() const { return waits_; }
 
  private:
   void AddLocked(const std::string& key);
@@ -71,7 +73,7 @@ class WorkQueue {
   std::map<std::string, int> failures_;
   bool shutting_down_ = false;
   uint64_t adds_ = 0;
-  std::chrono::microseconds last_wait_{0};
+  metrics::Histogram waits_;
 };
 
 }  // namespace converge::controller

@@ -19,13 +19,28 @@ std::string Escape(std::string_view value) {
   return out;
 }
 
+// HELP text escapes backslash and newline only.
+std::string EscapeHelp(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 std::string Number(double value) { return FormatFloat(value, 'g', -1, 64); }
 
 }  // namespace
 
 void Describe(std::string& out, std::string_view name, std::string_view type,
               std::string_view help) {
-  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# HELP ").append(name).append(" ").append(EscapeHelp(help)).append("\n");
   out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
 }
 

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -92,6 +93,10 @@ struct Options {
   // (defaults: 16 MiB per file, 256 MiB per view), so a hostile repository cannot exhaust memory.
   uint64_t max_file_bytes = uint64_t{16} << 20;
   uint64_t max_total_bytes = uint64_t{256} << 20;
+  // Called after each request to a remote, failed ones included, with its kind ("ls-remote":
+  // connecting and listing the refs; "fetch") and how long it took; for metrics. Runs on the
+  // resolving thread, so it must be thread-safe. May be empty.
+  std::function<void(std::string_view kind, std::chrono::nanoseconds took)> on_request;
 };
 
 // Counters for tests, benchmarks and metrics.
@@ -156,6 +161,7 @@ class Mirror {
   // REQUIRES: repo.git_mu held. One change check: the remote's refs, then a fetch when the
   // commit they name is missing.
   Result<Commit> Check(Repo& repo, std::string_view url, std::string_view revision);
+  void Observe(std::string_view kind, std::chrono::steady_clock::time_point started) const;
 
   Options options_;
   mutable std::mutex mu_;  // guards repos_, stats_ and options_.credentials

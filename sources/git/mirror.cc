@@ -308,6 +308,10 @@ std::optional<Commit> Mirror::Shared(Repo& repo, uint64_t joined, const std::str
   return Commit{display, **sha, target->ref};
 }
 
+void Mirror::Observe(std::string_view kind, std::chrono::steady_clock::time_point started) const {
+  if (options_.on_request) options_.on_request(kind, std::chrono::steady_clock::now() - started);
+}
+
 Result<Commit> Mirror::Check(Repo& repo, std::string_view url, std::string_view revision) {
   std::string display = DisplayUrl(url);
   if (Status s = OpenMirror(repo); !s.ok()) return s;
@@ -324,6 +328,7 @@ Result<Commit> Mirror::Check(Repo& repo, std::string_view url, std::string_view 
     credentials.username = parts->username;
     credentials.password = parts->password;
   }
+  auto listing = std::chrono::steady_clock::now();
   Result<std::unique_ptr<Connection>> connection =
       Connection::Open(repo.repo.get(), std::string(url), &credentials, options_.timeout);
   if (!connection.ok()) {
@@ -331,6 +336,7 @@ Result<Commit> Mirror::Check(Repo& repo, std::string_view url, std::string_view 
     return connection.status();
   }
   repo.last = (*connection)->List();
+  Observe("ls-remote", listing);
   {
     std::lock_guard lock(mu_);
     ++stats_.ls_remotes;
@@ -356,7 +362,9 @@ Result<Commit> Mirror::Check(Repo& repo, std::string_view url, std::string_view 
     std::lock_guard lock(mu_);
     ++stats_.fetches;
   }
+  auto fetching = std::chrono::steady_clock::now();
   Status fetched = (*connection)->Fetch(refspecs);
+  Observe("fetch", fetching);
   std::error_code error;
   fs::remove(repo.dir / kFetchingMarker, error);
   if (!fetched.ok()) return fetched;

@@ -13,6 +13,7 @@
 #include "operator/api/api.h"
 #include "operator/cli/routes.h"
 #include "operator/controller/controller.h"
+#include "operator/webhook/webhook.h"
 #include "tests/support/support.h"
 
 namespace converge::docs {
@@ -45,7 +46,8 @@ std::set<std::string> DocumentedOperations(const json& document) {
   return out;
 }
 
-// The listener's routes as `converge operator` registers them. Building them talks to no
+// The listener's routes as `converge operator` registers them (converge up serves the same
+// without the webhook). Building them talks to no
 // server: the client, controller and API are only constructed, never run.
 std::set<std::string> RegisteredOperations() {
   Result<std::unique_ptr<kube::Client>> client =
@@ -55,8 +57,9 @@ std::set<std::string> RegisteredOperations() {
   testing::TempDir cache;
   controller::Controller controller(**client, {.cache_dir = cache.path()});
   api::Api api(**client, controller);
+  webhook::Handler webhooks({}, {});
   std::set<std::string> out;
-  for (const server::Route& route : cli::ListenerRoutes(controller, api)) {
+  for (const server::Route& route : cli::ListenerRoutes(controller, api, &webhooks)) {
     out.insert(route.method + " " + route.pattern);
   }
   return out;
