@@ -41,9 +41,14 @@ struct Event {
 // dispatched at a blank line and only when it had data.
 class EventParser {
  public:
+  // `last_event_id`: the id a reconnected stream resumes from, until the stream sets another.
+  explicit EventParser(std::string last_event_id = "")
+      : last_event_id_(last_event_id), id_buffer_(std::move(last_event_id)) {}
+
   // Calls `on_event` for each complete event in `chunk`; stops early and returns false when
   // `on_event` does.
   bool Feed(std::string_view chunk, const std::function<bool(const Event&)>& on_event);
+  // The id of the last event dispatched (an `id:` of an event not yet complete is not).
   const std::string& last_event_id() const { return last_event_id_; }
 
  private:
@@ -51,6 +56,7 @@ class EventParser {
   std::string pending_;        // an incomplete line
   bool skip_newline_ = false;  // the previous chunk ended in "\r", which may pair with "\n"
   std::string last_event_id_;
+  std::string id_buffer_;  // the id so far, for the event being read
   std::string type_;
   std::string data_;
   bool has_data_ = false;

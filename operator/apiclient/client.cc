@@ -12,8 +12,8 @@ namespace {
 using json = nlohmann::json;
 using SteadyClock = std::chrono::steady_clock;
 
-// A dropped stream is opened again after this pause, so a server that is restarting is not
-// hammered.
+// A stream that ends or drops is opened again after this pause, so a server that is
+// restarting or closing streams at once is not hammered.
 constexpr std::chrono::milliseconds kReconnectPause{500};
 // Longer than the server's 15 s keep-alive: a stream this quiet has lost its server.
 constexpr std::chrono::seconds kStreamSilence{45};
@@ -130,9 +130,8 @@ Result<json> Client::Send(std::string_view method, std::string_view target,
 Status Client::Stream(std::string_view target, SteadyClock::time_point deadline,
                       const std::function<bool(const Event&)>& on_event) {
   std::string path = endpoint_.base_path + std::string(target);
-  EventParser parser;
-  bool finished = false;
-  while (!finished) {
+  std::string last_event_id;
+  for (;;) {
     auto remaining =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
     if (remaining.count() <= 0) return Status::Unavailable("timed out");
@@ -141,7 +140,10 @@ Status Client::Stream(std::string_view target, SteadyClock::time_point deadline,
     httplib::Headers headers = RequestHeaders(options_);
     headers.erase("Accept");
     headers.emplace("Accept", "text/event-stream");
-    if (!parser.last_event_id().empty()) headers.emplace("Last-Event-ID", parser.last_event_id());
+    if (!last_event_id.empty()) headers.emplace("Last-Event-ID", last_event_id);
+    // A new connection starts with no partial event, only the id to resume from.
+    EventParser parser(last_event_id);
+    bool finished = false;
     int status = 0;
     std::string error_body;
     httplib::Result result = client->Get(
@@ -160,13 +162,12 @@ Status Client::Stream(std::string_view target, SteadyClock::time_point deadline,
         });
     if (finished) return Status();
     if (status != 0 && status != 200) return HttpError("GET", target, status, error_body);
-    if (!result && result.error() != httplib::Error::Canceled) {
-      log::Debug("event stream dropped; reconnecting", {{"error", TransportMessage(result.error())},
-                                                        {"last_event_id", parser.last_event_id()}});
-      std::this_thread::sleep_until(std::min(deadline, SteadyClock::now() + kReconnectPause));
-    }
+    last_event_id = parser.last_event_id();
+    std::string why = result ? "the server ended it" : TransportMessage(result.error());
+    log::Debug("event stream closed; reconnecting",
+               {{"reason", why}, {"last_event_id", last_event_id}});
+    std::this_thread::sleep_until(std::min(deadline, SteadyClock::now() + kReconnectPause));
   }
-  return Status();
 }
 
 std::string Escape(std::string_view text) {

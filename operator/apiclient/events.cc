@@ -25,6 +25,7 @@ bool EventParser::Feed(std::string_view chunk, const std::function<bool(const Ev
 
 bool EventParser::Line(std::string_view line, const std::function<bool(const Event&)>& on_event) {
   if (line.empty()) {
+    last_event_id_ = id_buffer_;
     if (!has_data_) {
       type_.clear();
       return true;
@@ -47,7 +48,7 @@ bool EventParser::Line(std::string_view line, const std::function<bool(const Eve
   } else if (field == "event") {
     type_ = value;
   } else if (field == "id" && value.find('\0') == std::string_view::npos) {
-    last_event_id_ = value;
+    id_buffer_ = value;
   }
   return true;
 }
