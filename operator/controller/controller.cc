@@ -321,12 +321,15 @@ void Controller::Run(std::stop_token stop) {
           .on_delete = [&](const kube::Object&) { credentials_changed(); }});
 
   // A change to a tracked object brings its Application back at once (drift, rollout progress).
-  live_ = std::make_unique<LiveCache>(client_, [this](const std::string& app_id) {
-    size_t underscore = app_id.find('_');
-    if (underscore != std::string::npos) {
-      queue_.Add(app_id.substr(0, underscore) + "/" + app_id.substr(underscore + 1));
-    }
-  });
+  live_ = std::make_unique<LiveCache>(
+      client_,
+      [this](const std::string& app_id) {
+        size_t underscore = app_id.find('_');
+        if (underscore != std::string::npos) {
+          queue_.Add(app_id.substr(0, underscore) + "/" + app_id.substr(underscore + 1));
+        }
+      },
+      options_.namespaces);
   if (Status started = live_->Start(stop); !started.ok()) {
     log::Error("live object cache: " + started.message());
   }

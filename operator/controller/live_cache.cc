@@ -22,11 +22,27 @@ kube::Object Typed(const kube::Object& object, const kube::GroupVersionKind& gvk
 struct LiveCache::Kind {
   kube::GroupVersionKind gvk;
   std::string key;
-  std::unique_ptr<kube::Informer> informer;
+  // By namespace; "" watches every namespace (and cluster-scoped objects).
+  std::map<std::string, std::unique_ptr<kube::Informer>> informers;
+
+  kube::ObjectRef Get(std::string_view ns, std::string_view name) const {
+    auto it = informers.find("");
+    if (it == informers.end()) it = informers.find(std::string(ns));
+    return it == informers.end() ? nullptr : it->second->Get(ns, name);
+  }
+  // Until every informer has its first list, `stop` is requested or `deadline` passes.
+  void WaitForSync(std::stop_token stop, std::chrono::steady_clock::time_point deadline) const {
+    for (const auto& [ns, informer] : informers) {
+      while (!stop.stop_requested() && std::chrono::steady_clock::now() < deadline &&
+             !informer->WaitForSync(std::chrono::milliseconds(200))) {
+      }
+    }
+  }
 };
 
-LiveCache::LiveCache(kube::Client& client, std::function<void(const std::string&)> changed)
-    : client_(client), changed_(std::move(changed)) {}
+LiveCache::LiveCache(kube::Client& client, std::function<void(const std::string&)> changed,
+                     std::vector<std::string> namespaces)
+    : client_(client), changed_(std::move(changed)), namespaces_(std::move(namespaces)) {}
 
 LiveCache::~LiveCache() {
   for (std::jthread& thread : threads_) {
@@ -56,6 +72,12 @@ void LiveCache::Track(const Kind& kind, const kube::Object& object, bool present
 }
 
 LiveCache::Kind& LiveCache::AddKind(const kube::GroupVersionKind& gvk) {
+  std::vector<std::string> scopes = {""};
+  if (!namespaces_.empty()) {
+    kube::ApiResult<kube::ResourceMapping> mapping = client_.Mapping(gvk);
+    bool namespaced = mapping.ok() && mapping->namespaced;
+    scopes = namespaced ? namespaces_ : std::vector<std::string>{};
+  }
   std::lock_guard lock(mu_);
   std::string key = KindKey(gvk);
   if (auto it = kinds_.find(key); it != kinds_.end()) return *it->second;
@@ -63,26 +85,31 @@ LiveCache::Kind& LiveCache::AddKind(const kube::GroupVersionKind& gvk) {
   kind->gvk = gvk;
   kind->key = key;
   Kind* raw = kind.get();
-  kube::InformerHandlers handlers{
-      .on_add = [this, raw](const kube::Object& added) { Track(*raw, added, true); },
-      .on_update =
-          [this, raw](const kube::Object& before, const kube::Object& after) {
-            if (before.Annotation(sync::kTrackingAnnotation) !=
-                after.Annotation(sync::kTrackingAnnotation)) {
-              Track(*raw, before, false);
-            }
-            Track(*raw, after, true);
-          },
-      .on_delete = [this, raw](const kube::Object& deleted) { Track(*raw, deleted, false); },
-  };
-  kind->informer = std::make_unique<kube::Informer>(
-      client_,
-      kube::InformerOptions{
-          .gvk = gvk,
-          .label_selector = std::string(sync::kManagedByLabel) + "=" + sync::kManagedByValue},
-      std::move(handlers));
-  std::stop_token stop = stop_;
-  threads_.emplace_back([raw, stop] { raw->informer->Run(stop); });
+  for (const std::string& ns : scopes) {
+    kube::InformerHandlers handlers{
+        .on_add = [this, raw](const kube::Object& added) { Track(*raw, added, true); },
+        .on_update =
+            [this, raw](const kube::Object& before, const kube::Object& after) {
+              if (before.Annotation(sync::kTrackingAnnotation) !=
+                  after.Annotation(sync::kTrackingAnnotation)) {
+                Track(*raw, before, false);
+              }
+              Track(*raw, after, true);
+            },
+        .on_delete = [this, raw](const kube::Object& deleted) { Track(*raw, deleted, false); },
+    };
+    auto informer = std::make_unique<kube::Informer>(
+        client_,
+        kube::InformerOptions{
+            .gvk = gvk,
+            .ns = ns,
+            .label_selector = std::string(sync::kManagedByLabel) + "=" + sync::kManagedByValue},
+        std::move(handlers));
+    kube::Informer* running = informer.get();
+    std::stop_token stop = stop_;
+    threads_.emplace_back([running, stop] { running->Run(stop); });
+    kind->informers.emplace(ns, std::move(informer));
+  }
   kinds_.emplace(key, std::move(kind));
   return *raw;
 }
@@ -99,10 +126,7 @@ Status LiveCache::Start(std::stop_token stop) {
   if (!kinds.ok()) return kinds.status();
   std::vector<Kind*> started;
   for (const kube::GroupVersionKind& gvk : *kinds) started.push_back(&AddKind(gvk));
-  for (Kind* kind : started) {
-    while (!stop.stop_requested() && !kind->informer->WaitForSync(std::chrono::milliseconds(200))) {
-    }
-  }
+  for (Kind* kind : started) kind->WaitForSync(stop, std::chrono::steady_clock::time_point::max());
   return Status();
 }
 
@@ -123,7 +147,7 @@ Result<std::vector<kube::Object>> LiveCache::Read(const std::string& app_id,
       std::lock_guard lock(mu_);
       kind = kinds_.at(kind_key).get();
     }
-    if (kube::ObjectRef object = kind->informer->Get(ns, name)) {
+    if (kube::ObjectRef object = kind->Get(ns, name)) {
       kube::Object typed = Typed(*object, kind->gvk);
       found.emplace(typed.Key(), std::move(typed));
     }
@@ -138,9 +162,9 @@ Result<std::vector<kube::Object>> LiveCache::Read(const std::string& app_id,
     Kind* kind = FindKind(where.gvk);
     if (kind == nullptr) {
       kind = &AddKind(where.gvk);
-      kind->informer->WaitForSync(std::chrono::seconds(10));
+      kind->WaitForSync(stop_, std::chrono::steady_clock::now() + std::chrono::seconds(10));
     }
-    if (kube::ObjectRef cached = kind->informer->Get(where.ns, object.Name())) {
+    if (kube::ObjectRef cached = kind->Get(where.ns, object.Name())) {
       kube::Object typed = Typed(*cached, where.gvk);
       found.insert_or_assign(typed.Key(), std::move(typed));
       continue;

@@ -4,6 +4,10 @@
 // Application their tracking id names. Reconciles read tracked objects from memory instead of
 // listing every kind, and a change to a tracked object (drift, a rollout's progress, a
 // deletion) is reported so its Application is looked at at once.
+//
+// Limited to namespaces (an operator whose RBAC covers only those), it keeps one informer per
+// namespace of each namespaced kind and none for cluster-scoped kinds; objects elsewhere are
+// read from the server, which refuses what the operator may not see.
 
 #include <functional>
 #include <map>
@@ -23,8 +27,9 @@ namespace converge::controller {
 class LiveCache {
  public:
   // `changed` receives the app id ("<ns>_<name>") of a tracked object that was added, changed
-  // or deleted. It runs on an informer's thread.
-  LiveCache(kube::Client& client, std::function<void(const std::string& app_id)> changed);
+  // or deleted. It runs on an informer's thread. `namespaces` empty: every namespace.
+  LiveCache(kube::Client& client, std::function<void(const std::string& app_id)> changed,
+            std::vector<std::string> namespaces = {});
   ~LiveCache();
 
   // Discovers the kinds the server lists and starts their informers; returns once each has
@@ -50,6 +55,7 @@ class LiveCache {
 
   kube::Client& client_;
   std::function<void(const std::string&)> changed_;
+  std::vector<std::string> namespaces_;
   std::stop_token stop_;
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<Kind>> kinds_;  // by "group/version/Kind"

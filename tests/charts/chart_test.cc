@@ -123,8 +123,8 @@ TEST_P(ChartTest, RendersAsHelm4Template) {
 }
 
 INSTANTIATE_TEST_SUITE_P(ValueSets, ChartTest, ::testing::ValuesIn(ValueSets()),
-                         [](const ::testing::TestParamInfo<ValueSet>& info) {
-                           std::string name = info.param.name;
+                         [](const ::testing::TestParamInfo<ValueSet>& param) {
+                           std::string name = param.param.name;
                            for (char& c : name) c = c == '-' ? '_' : c;
                            return name;
                          });
