@@ -350,8 +350,10 @@ ApiResult<Done> Transport::Stream(const HttpRequest& request, std::chrono::secon
   int status = 0;
   std::string error_body;
   bool handler_ended = false;
+  // Counted when the answer starts: a watch's stream may last minutes.
   out.response_handler = [&](const httplib::Response& response) {
     status = response.status;
+    Count(request, status);
     return true;
   };
   out.content_receiver = [&](const char* data, size_t size, uint64_t, uint64_t) {
@@ -374,7 +376,7 @@ ApiResult<Done> Transport::Stream(const HttpRequest& request, std::chrono::secon
   httplib::Response response;
   httplib::Error error = httplib::Error::Success;
   bool sent = client.send(out, response, error);
-  Count(request, status);
+  if (status == 0) Count(request, 0);
   if (handler_ended || stop.stop_requested()) return Done{};
   if (!sent) {
     return ApiError{.reason = Reason::kTransport,
