@@ -30,6 +30,7 @@ struct Command {
 std::vector<FlagSpec> LoggingFlags();
 Status ConfigureLogging(const ParsedFlags& flags);
 
+int RunApp(std::span<const std::string> args, Streams streams);
 int RunRender(std::span<const std::string> args, Streams streams);
 int RunApiserver(std::span<const std::string> args, Streams streams);
 int RunSync(std::span<const std::string> args, Streams streams);

@@ -60,6 +60,7 @@ int Fail(Streams streams, const Status& status, int code) {
 
 const std::vector<Command>& Commands() {
   static const std::vector<Command> kCommands = {
+      {"app", "list, inspect, sync and roll back Applications through the operator's API", &RunApp},
       {"apiserver", "run the embedded Kubernetes API server (kubectl works against it)",
        &RunApiserver},
       {"diff", "show how the cluster differs from a source (like kubectl diff)", &RunDiff},

@@ -18,6 +18,7 @@
 #include "kube/client/leader_election.h"
 #include "operator/api/api.h"
 #include "operator/cli/commands.h"
+#include "operator/cli/routes.h"
 #include "operator/cli/source.h"
 #include "operator/controller/controller.h"
 #include "operator/server/server.h"
@@ -264,25 +265,6 @@ std::jthread WatchTokenSecret(kube::Client& client, const SecretName& secret,
   return std::jthread([informer](std::stop_token stop) { informer->Run(stop); });
 }
 
-// POST /api/webhook: public, as the providers sign their requests instead.
-server::Route WebhookRoute(webhook::Handler& webhooks) {
-  return {
-      .method = "POST",
-      .pattern = "/api/webhook",
-      .handler =
-          [&webhooks](const server::Request& request) {
-            webhook::Response answer = webhooks.Handle(
-                {.header =
-                     [&request](std::string_view name) { return request.Header(AsciiLower(name)); },
-                 .body = request.body});
-            server::Response response;
-            response.status = answer.status;
-            response.body = std::move(answer.body);
-            return response;
-          },
-      .public_route = true};
-}
-
 }  // namespace
 
 int RunOperator(std::span<const std::string> args, Streams streams) {
@@ -367,15 +349,7 @@ int RunOperator(std::span<const std::string> args, Streams streams) {
       {.applications = [&controller] { return controller.Applications(); },
        .refresh = [&controller](const std::string& ns,
                                 const std::string& name) { controller.Refresh(ns, name); }});
-  std::vector<server::Route> routes =
-      server::ProbeRoutes([&controller] { return controller.Ready(); },
-                          [&controller, &webhooks] {
-                            std::string out = controller.Metrics();
-                            webhooks.WriteMetrics(out);
-                            return out;
-                          });
-  for (server::Route& route : api.Routes()) routes.push_back(std::move(route));
-  routes.push_back(WebhookRoute(webhooks));
+  std::vector<server::Route> routes = ListenerRoutes(controller, api, &webhooks);
   server::Options serving{.listen = flags->String("listen")};
   if (auth->tokens) {
     serving.accept_token = [tokens = auth->tokens.get()](std::string_view token) {

@@ -18,6 +18,7 @@
 #include "operator/api/api.h"
 #include "operator/application/application.h"
 #include "operator/cli/commands.h"
+#include "operator/cli/routes.h"
 #include "operator/controller/controller.h"
 #include "operator/embedded/embedded.h"
 #include "operator/server/server.h"
@@ -266,9 +267,7 @@ int RunUp(std::span<const std::string> args, Streams streams) {
   if (Status s = tokens.Load(); !s.ok()) return fail(s);
   api::Api api(**client, controller);
   std::jthread api_watching([&api](std::stop_token own) { api.Run(own); });
-  std::vector<server::Route> routes = server::ProbeRoutes(
-      [&controller] { return controller.Ready(); }, [&controller] { return controller.Metrics(); });
-  for (server::Route& route : api.Routes()) routes.push_back(std::move(route));
+  std::vector<server::Route> routes = ListenerRoutes(controller, api, nullptr);
   Result<std::unique_ptr<server::Server>> http = server::Server::Start(
       {.listen = flags->String("api-listen"),
        .accept_token = [&tokens](std::string_view presented) { return tokens.Accepts(presented); }},
@@ -305,9 +304,13 @@ int RunUp(std::span<const std::string> args, Streams streams) {
               << "  kubectl get deployments -n helm -w    # follows within seconds\n"
               << "  export CONVERGE_SERVER=" << api_url << " CONVERGE_TOKEN=$(cat "
               << (data / "api-token").string() << ")\n"
+              << "  converge app list                   # or: converge app get helm\n"
+              << "  converge app history helm; converge app diff helm\n"
+              << "  converge app sync helm --wait       # progress as it syncs\n"
               << "  curl -H \"Authorization: Bearer $CONVERGE_TOKEN\" "
                  "$CONVERGE_SERVER/api/v1/applications\n"
-              << "  (server and token are also in " << (data / "cli-config.yaml").string() << ")\n"
+              << "  (server and token are also in " << (data / "cli-config.yaml").string()
+              << "; converge app list --config FILE reads it)\n"
               << "Stop with Ctrl-C; run again to continue, or with --fresh to start over.\n";
   streams.out.flush();
 
