@@ -125,8 +125,11 @@ std::string LiveValue(const Up& up) {
 TEST(AppTest, ListAndGetShowWhatTheClusterHolds) {
   Up up;
   ASSERT_TRUE(up.ready()) << up.log();
-  testing::ProcessResult waited = up.App({"wait", "plain", "--timeout", "120s"});
-  ASSERT_EQ(waited.exit_code, 0) << waited.out << waited.err;
+  for (const char* name : {"plain", "kustomize", "helm"}) {
+    testing::ProcessResult waited = up.App({"wait", name, "--timeout", "120s"});
+    ASSERT_EQ(waited.exit_code, 0) << waited.out << waited.err;
+    EXPECT_NE(waited.out.find("Health Status:      Healthy"), std::string::npos) << waited.out;
+  }
 
   // The oracle: the Applications as kubectl reads them from the cluster.
   testing::ProcessResult applications =
