@@ -218,8 +218,8 @@ std::jthread WatchTokenSecret(kube::Client& client, const SecretName& secret,
     if (object.Name() != name) return;
     std::vector<std::string> values;
     if (present) {
-      for (const auto& [key, encoded] :
-           object.json().value("data", nlohmann::json::object()).items()) {
+      nlohmann::json data = object.json().value("data", nlohmann::json::object());
+      for (const auto& [key, encoded] : data.items()) {
         std::optional<std::string> value =
             encoded.is_string() ? Base64Decode(encoded.get<std::string>()) : std::nullopt;
         if (value && !value->empty()) values.push_back(TrimRight(*value));

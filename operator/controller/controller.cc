@@ -384,17 +384,23 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
   }
 
   bool status_failed = false;
-  // Set once a sync wrote its Running state: the final status goes on top of it, written
-  // without a resourceVersion so that a Terminating request in between cannot conflict.
+  // Set once a sync wrote its Running state: the final status goes on top of it.
   std::optional<kube::Object> running_written;
   auto write_status = [&] {
     json status = BuildStatus(previous, observed, now);
     if (!StatusChanged(previous, status)) return;
     status["reconciledAt"] = now;
     kube::Object updated = running_written ? *running_written : application;
-    if (running_written) updated.mutable_json()["metadata"].erase("resourceVersion");
     updated.mutable_json()["status"] = std::move(status);
     kube::ApiResult<kube::Object> written = client_.UpdateStatus(updated);
+    if (!written.ok() && running_written && written.reason() == kube::Reason::kConflict) {
+      // A Terminating request wrote the status while the sync ran; the outcome replaces it.
+      kube::ApiResult<kube::Object> fresh = client_.Get(kApplicationGvk, ns, name);
+      if (fresh.ok()) {
+        fresh->mutable_json()["status"] = updated.json()["status"];
+        written = client_.UpdateStatus(*fresh);
+      }
+    }
     if (!written.ok()) {
       log::Warn("writing status", {{"application", key}, {"error", written.error().message}});
       status_failed = true;

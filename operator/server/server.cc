@@ -1,5 +1,7 @@
 #include "operator/server/server.h"
 
+#include <atomic>
+#include <chrono>
 #include <thread>
 
 #include <httplib.h>
@@ -129,6 +131,7 @@ struct Server::State {
   std::stop_source stop;
   int port = 0;
   std::thread thread;
+  std::atomic<bool> listening_ended{false};
 
   Response Serve(Request& request) const {
     bool path_known = false;
@@ -220,7 +223,15 @@ Result<std::unique_ptr<Server>> Server::Start(Options options, std::vector<Route
     state->port = -1;
   }
   if (state->port < 0) return Status::Unavailable("cannot listen on " + raw->options.listen);
-  state->thread = std::thread([raw] { raw->http.listen_after_bind(); });
+  state->thread = std::thread([raw] {
+    raw->http.listen_after_bind();
+    raw->listening_ended = true;
+  });
+  // httplib's stop() does nothing before the listener runs: a server destroyed at once would
+  // leave its thread in accept().
+  while (!raw->http.is_running() && !raw->listening_ended) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return std::unique_ptr<Server>(new Server(std::move(state)));
 }
 
