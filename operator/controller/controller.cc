@@ -326,8 +326,9 @@ Result<sync::Plan> Controller::SyncPlan(const SyncRequest& request, const app::S
                                         std::string& revision) {
   const std::vector<kube::Object>* desired = &target.objects;
   const std::vector<kube::Object>* live = &target_live;
-  Result<Rendered> requested = Status();
-  Result<std::vector<kube::Object>> requested_live = Status();
+  // Set only for a requested revision (a Result holds a value or an error, never an OK status).
+  Result<Rendered> requested = Status::NotFound("no revision requested");
+  Result<std::vector<kube::Object>> requested_live = Status::NotFound("no revision requested");
   if (!request.revision.empty()) {
     if (spec.sources.size() != 1) {
       return Status::Invalid("operation.sync.revision needs a single-source Application");
