@@ -25,11 +25,11 @@ std::string OrNone(std::string value) { return value.empty() ? kNone : value; }
 // The first source: Applications with several list them all under spec.sources.
 const json& FirstSource(const json& application) {
   static const json kEmpty = json::object();
-  // A reference into `application`: value() would return a copy that dies with this call.
-  auto found = application.find("spec");
-  const json& spec = found != application.end() ? *found : kEmpty;
+  if (!application.contains("spec") || !application["spec"].is_object()) return kEmpty;
+  const json& spec = application["spec"];
   if (spec.contains("source") && spec["source"].is_object()) return spec["source"];
-  if (spec.contains("sources") && spec["sources"].is_array() && !spec["sources"].empty()) {
+  if (spec.contains("sources") && spec["sources"].is_array() && !spec["sources"].empty() &&
+      spec["sources"][0].is_object()) {
     return spec["sources"][0];
   }
   return kEmpty;

@@ -42,6 +42,8 @@ class FakeApi {
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // A stop() before the listener runs is lost, and the destructor would wait forever.
+    while (!server_.is_running()) std::this_thread::yield();
   }
   ~FakeApi() {
     server_.stop();
