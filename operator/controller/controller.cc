@@ -519,7 +519,11 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
   // Git is asked again once per poll interval, on a spec change or a refresh; a reconcile that
   // a live object's change caused in between reuses the revisions.
   std::optional<std::vector<git::Commit>> pinned;
-  bool refresh = !application.Annotation(kRefreshAnnotation).empty();
+  // A requested sync also asks Git, as Argo CD's sync bypasses its revision cache: "sync" means
+  // the branch as it is now.
+  const json& requested_operation = object.value("operation", json());
+  bool refresh = !application.Annotation(kRefreshAnnotation).empty() ||
+                 (requested_operation.is_object() && requested_operation.contains("sync"));
   {
     std::lock_guard lock(state_->resolved_mu);
     refresh = state_->refresh.erase(key) > 0 || refresh;

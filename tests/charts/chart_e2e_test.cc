@@ -23,11 +23,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::ProcessResult;
 
-// Flags of the session 4 contract that the chart passes before the operator knows them (they
-// land from the API and webhook branches). Dropped when the binary under test lacks them.
-const std::set<std::string> kPendingFlags = {"api-token-file", "api-token-secret",
-                                             "webhook-secrets-dir", "insecure-no-auth"};
-
 // The deadline only keeps a broken operator from hanging the suite.
 bool Eventually(const std::function<bool()>& condition) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
@@ -151,10 +146,8 @@ class ChartInstallTest : public ::testing::Test {
     for (const json& arg : container["args"]) {
       std::string text = arg;
       std::string name = text.rfind("--", 0) == 0 ? text.substr(2, text.find('=') - 2) : "";
-      if (!name.empty() && !known.contains(name)) {
-        ASSERT_TRUE(kPendingFlags.contains(name)) << "the chart passes an unknown flag: " << text;
-        continue;
-      }
+      ASSERT_TRUE(name.empty() || known.contains(name))
+          << "the chart passes an unknown flag: " << text;
       if (name == "listen") text = "--listen=127.0.0.1:0";
       if (name == "cache-dir") text = "--cache-dir=" + (dir_.path() / "cache").string();
       if (name == "webhook-secrets-dir") {
