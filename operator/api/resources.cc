@@ -49,11 +49,13 @@ const kube::GroupVersionKind kChildKinds[] = {{"apps", "v1", "ReplicaSet"},
 }  // namespace
 
 json ManagedResources(const controller::Comparison& comparison) {
+  std::vector<kube::Object> desired_objects = comparison.Desired();
+  std::vector<kube::Object> live_objects = comparison.Live();
   json items = json::array();
   for (size_t i = 0; i < comparison.report.resources.size(); ++i) {
     const diff::ResourceDiff& resource = comparison.report.resources[i];
-    const kube::Object* desired = FindByKey(comparison.desired, resource.key);
-    const kube::Object* live = FindByKey(comparison.live, resource.key);
+    const kube::Object* desired = FindByKey(desired_objects, resource.key);
+    const kube::Object* live = FindByKey(live_objects, resource.key);
     json target = desired != nullptr ? desired->json() : json();
     json current = live != nullptr ? live->json() : json();
     diff::MaskSecrets(desired != nullptr ? &target : nullptr, live != nullptr ? &current : nullptr);
@@ -78,7 +80,7 @@ json ResourceTree(const controller::Comparison& comparison, kube::Client& client
   json nodes = json::array();
   std::set<std::string> uids;
   std::set<std::string> namespaces;
-  for (const kube::Object& live : comparison.live) {
+  for (const kube::Object& live : comparison.Live()) {
     std::string uid = live.json()["metadata"].value("uid", "");
     if (!uid.empty()) uids.insert(uid);
     if (!live.Namespace().empty()) namespaces.insert(std::string(live.Namespace()));

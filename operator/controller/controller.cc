@@ -190,6 +190,21 @@ Controller::Stats Controller::stats() const {
                .git = mirror_->stats()};
 }
 
+namespace {
+
+std::vector<kube::Object> Parsed(const std::vector<std::string>& texts) {
+  std::vector<kube::Object> objects;
+  objects.reserve(texts.size());
+  for (const std::string& text : texts) objects.emplace_back(json::parse(text));
+  return objects;
+}
+
+}  // namespace
+
+std::vector<kube::Object> Comparison::Desired() const { return Parsed(desired_json); }
+
+std::vector<kube::Object> Comparison::Live() const { return Parsed(live_json); }
+
 std::shared_ptr<const Comparison> Controller::LastComparison(std::string_view ns,
                                                              std::string_view name) const {
   std::lock_guard lock(state_->comparisons_mu);
@@ -589,8 +604,10 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
   }
   observed.health = sync::health::Aggregate(healths);
   observed.compared = true;
-  comparison->desired = sides.desired;
-  comparison->live = sides.live;
+  for (const kube::Object& o : sides.desired)
+    comparison->desired_json.push_back(kube::EncodeJson(o.json()));
+  for (const kube::Object& o : sides.live)
+    comparison->live_json.push_back(kube::EncodeJson(o.json()));
   comparison->report = *report;
   comparison->resources = observed.resources;
   {
