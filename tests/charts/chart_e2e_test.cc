@@ -23,14 +23,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::ProcessResult;
 
-// The deadline only keeps a broken operator from hanging the suite.
 bool Eventually(const std::function<bool()>& condition) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-  }
-  return false;
+  return testing::Eventually(condition, std::chrono::milliseconds(250), std::chrono::seconds(120));
 }
 
 std::string Lower(std::string text) {

@@ -1,5 +1,6 @@
 #include <array>
 #include <cstring>
+#include <thread>
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -156,6 +157,16 @@ void ApiServer::Restart() {
     process_->Wait();
   }
   Launch("127.0.0.1:" + std::to_string(port_));
+}
+
+bool Eventually(const std::function<bool()>& condition, std::chrono::milliseconds interval,
+                std::chrono::seconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(interval);
+  }
+  return false;
 }
 
 }  // namespace converge::testing

@@ -2,7 +2,9 @@
 // tests/support/support.h: what the tests share: scratch directories, the shared corpus, and the
 // reference tools (helm, kubectl) that act as oracles. Never part of the product.
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -113,6 +115,13 @@ class ApiServer {
   std::string url_;
   int port_ = 0;
 };
+
+// Looks at `condition` every `interval` until it holds (true) or `limit` passes (false). For
+// what a process under test brings about: the limit only keeps a broken one from hanging the
+// suite, it asserts nothing about speed.
+bool Eventually(const std::function<bool()>& condition,
+                std::chrono::milliseconds interval = std::chrono::milliseconds(100),
+                std::chrono::seconds limit = std::chrono::seconds(90));
 
 // --- Helm as the oracle for sigs.k8s.io/yaml (helm 4.1.4 reads values with it) ---
 

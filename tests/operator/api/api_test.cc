@@ -69,16 +69,7 @@ spec:
           image: busybox
 )";
 
-// Waits for a condition the operator brings about; the deadline only keeps a broken operator
-// from hanging the suite.
-bool Eventually(const std::function<bool()>& condition) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
-}
+bool Eventually(const std::function<bool()>& condition) { return testing::Eventually(condition); }
 
 struct Reply {
   int status = 0;

@@ -59,15 +59,8 @@ std::string ConfigMap(const std::string& greeting) {
   return text;
 }
 
-// Waits for a condition the operator brings about; the deadline only keeps a broken operator
-// from hanging the suite.
 bool Eventually(const std::function<bool()>& condition) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return false;
+  return testing::Eventually(condition, std::chrono::milliseconds(200));
 }
 
 class OperatorTest : public ::testing::Test {

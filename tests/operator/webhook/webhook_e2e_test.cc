@@ -52,15 +52,8 @@ std::string PayloadFile(const std::string& provider) {
                                         : provider + "-push.json";
 }
 
-// Waits for what the operator brings about; the deadline only keeps a broken operator from
-// hanging the suite, it is no assertion about speed.
 bool Eventually(const std::function<bool()>& condition) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return false;
+  return testing::Eventually(condition, std::chrono::milliseconds(5));
 }
 
 class WebhookEndToEndTest : public ::testing::Test {
