@@ -604,13 +604,24 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
   }
   observed.health = sync::health::Aggregate(healths);
   observed.compared = true;
-  for (const kube::Object& o : sides.desired)
-    comparison->desired_json.push_back(kube::EncodeJson(o.json()));
-  for (const kube::Object& o : sides.live)
-    comparison->live_json.push_back(kube::EncodeJson(o.json()));
-  comparison->report = *report;
-  comparison->resources = observed.resources;
-  {
+  // The same revisions, spec and live objects compare the same: an idle poll keeps the
+  // snapshot it has instead of writing every object out again.
+  comparison->inputs = std::to_string(observed.generation);
+  for (const std::string& sha : observed.revisions) comparison->inputs += " " + sha;
+  for (const kube::Object& o : sides.live) {
+    comparison->inputs += " " + o.Key().ToString() + "@" +
+                          o.json()["metadata"].value("resourceVersion", std::string());
+  }
+  std::shared_ptr<const Comparison> before = LastComparison(ns, name);
+  if (before == nullptr || before->inputs != comparison->inputs) {
+    for (const kube::Object& o : sides.desired) {
+      comparison->desired_json.push_back(kube::EncodeJson(o.json()));
+    }
+    for (const kube::Object& o : sides.live) {
+      comparison->live_json.push_back(kube::EncodeJson(o.json()));
+    }
+    comparison->report = *report;
+    comparison->resources = observed.resources;
     std::lock_guard lock(state_->comparisons_mu);
     state_->comparisons[key] = std::move(comparison);
   }

@@ -57,6 +57,9 @@ struct Comparison {
   std::vector<std::string> live_json;
   diff::Report report;                   // one entry per resource key
   std::vector<ResourceState> resources;  // sync and health per resource, report order
+  // What it was made from: the spec's generation, the revisions and the live objects'
+  // resourceVersions.
+  std::string inputs;
 
   std::vector<kube::Object> Desired() const;
   std::vector<kube::Object> Live() const;
