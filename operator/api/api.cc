@@ -1,11 +1,11 @@
 #include "operator/api/api.h"
 
 #include <algorithm>
-#include <thread>
+#include <condition_variable>
+#include <mutex>
 
 #include "base/log.h"
 #include "base/strings.h"
-#include "kube/client/informer.h"
 #include "operator/api/events.h"
 #include "operator/api/resources.h"
 #include "operator/application/application.h"
@@ -43,6 +43,16 @@ struct Filter {
   std::string health;
   std::string name;
   std::string ns;
+
+  bool Empty() const {
+    return selector.Empty() && repo.empty() && sync.empty() && health.empty() && name.empty() &&
+           ns.empty();
+  }
+
+  // An event's object is parsed only when there is something to match.
+  bool Matches(const Event& event) const {
+    return Empty() || Matches(json::parse(*event.data, nullptr, false));
+  }
 
   bool Matches(const json& application) const {
     const json& metadata = application.value("metadata", json::object());
@@ -126,7 +136,7 @@ std::string OperationPhase(const json& application) {
 // One Server-Sent Event: "id", "event", "data" on one line.
 std::string FormatEvent(const Event& event) {
   return "id: " + std::to_string(event.id) + "\nevent: " + std::string(EventTypeName(event.type)) +
-         "\ndata: " + event.object.dump(-1, ' ', false, json::error_handler_t::replace) + "\n\n";
+         "\ndata: " + *event.data + "\n\n";
 }
 
 }  // namespace
@@ -134,14 +144,15 @@ std::string FormatEvent(const Event& event) {
 struct Api::State {
   kube::Client& client;
   const controller::Controller& controller;
+  controller::ApplicationCache& applications;
   Options options;
-  std::vector<std::unique_ptr<kube::Informer>> informers;
   EventLog events;
   std::atomic<bool> ready{false};
 
   State(kube::Client& c, const controller::Controller& ctl, Options o)
       : client(c),
         controller(ctl),
+        applications(ctl.applications()),
         options(std::move(o)),
         events(options.replay_events,
                static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -156,10 +167,7 @@ struct Api::State {
 
   kube::ObjectRef Find(std::string_view ns, std::string_view name) const {
     if (!Served(ns)) return nullptr;
-    for (const auto& informer : informers) {
-      if (kube::ObjectRef found = informer->Get(ns, name)) return found;
-    }
-    return nullptr;
+    return applications.Get(ns, name);
   }
 
   // Runs `handler` with the addressed Application, or answers 503/404.
@@ -207,15 +215,13 @@ struct Api::State {
         client.Patch(kApplicationGvk, application.Namespace(), application.Name(),
                      kube::PatchType::kMerge, patch.dump());
     if (!patched.ok()) return FromStatus(patched.status());
-    json after = events.WaitFor(
+    kube::ObjectRef after = events.WaitFor(
         KeyOf(application.Namespace(), application.Name()),
-        [](const json& current) {
-          return current.is_null() || !current["metadata"]
-                                           .value("annotations", json::object())
-                                           .contains(kRefreshAnnotation);
+        [](const kube::Object* current) {
+          return current == nullptr || !current->Annotations().contains(kRefreshAnnotation);
         },
         options.refresh_wait);
-    return JsonResponse(200, after.is_null() ? patched->json() : after);
+    return JsonResponse(200, after == nullptr ? patched->json() : after->json());
   }
 
   Response List(const Request& request) const {
@@ -223,9 +229,9 @@ struct Api::State {
     Result<Filter> filter = ParseFilter(request);
     if (!filter.ok()) return ErrorResponse(400, filter.status().message());
     json items = json::array();
-    for (const auto& informer : informers) {
-      for (const kube::ObjectRef& application : informer->List()) {
-        if (filter->Matches(application->json())) items.push_back(application->json());
+    for (const kube::ObjectRef& application : applications.List()) {
+      if (Served(application->Namespace()) && filter->Matches(application->json())) {
+        items.push_back(application->json());
       }
     }
     return JsonResponse(200, {{"items", std::move(items)}});
@@ -345,7 +351,7 @@ struct Api::State {
       while (!out.stop.stop_requested()) {
         if (send_state) {
           for (const Event& event : events.State(&cursor)) {
-            if (filter.Matches(event.object) && !out.write(FormatEvent(event))) return;
+            if (filter.Matches(event) && !out.write(FormatEvent(event))) return;
           }
           send_state = false;
         }
@@ -361,7 +367,7 @@ struct Api::State {
         }
         for (const Event& event : *next) {
           cursor = event.id;
-          if (filter.Matches(event.object) && !out.write(FormatEvent(event))) return;
+          if (filter.Matches(event) && !out.write(FormatEvent(event))) return;
         }
       }
     };
@@ -375,30 +381,32 @@ Api::Api(kube::Client& client, const controller::Controller& controller, Options
 Api::~Api() = default;
 
 void Api::Run(std::stop_token stop) {
-  auto record = [this](EventType type, const kube::Object& object) {
-    state_->events.Record(type, KeyOf(object.Namespace(), object.Name()), object.json());
+  State& state = *state_;
+  auto record = [&state](EventType type, const kube::ObjectRef& object) {
+    if (!state.Served(object->Namespace())) return;
+    state.events.Record(type, KeyOf(object->Namespace(), object->Name()), object);
   };
-  kube::InformerHandlers handlers{
-      .on_add = [record](const kube::Object& added) { record(EventType::kAdded, added); },
+  uint64_t subscription = state.applications.Subscribe({
+      .on_add = [record](const kube::ObjectRef& added) { record(EventType::kAdded, added); },
       .on_update = [record](const kube::Object&,
-                            const kube::Object& after) { record(EventType::kModified, after); },
-      .on_delete = [record](const kube::Object& deleted) { record(EventType::kDeleted, deleted); },
-  };
-  std::vector<std::string> namespaces = state_->options.namespaces;
-  if (namespaces.empty()) namespaces.push_back("");
-  for (const std::string& ns : namespaces) {
-    state_->informers.push_back(std::make_unique<kube::Informer>(
-        state_->client, kube::InformerOptions{.gvk = kApplicationGvk, .ns = ns}, handlers));
-  }
-  std::vector<std::jthread> threads;
-  for (auto& informer : state_->informers) {
-    threads.emplace_back([&informer, stop] { informer->Run(stop); });
-  }
-  for (auto& informer : state_->informers) {
-    while (!stop.stop_requested() && !informer->WaitForSync(std::chrono::milliseconds(200))) {
+                            const kube::ObjectRef& after) { record(EventType::kModified, after); },
+      .on_delete =
+          [record](const kube::Object& deleted) {
+            record(EventType::kDeleted, std::make_shared<const kube::Object>(deleted));
+          },
+  });
+  if (state.applications.WaitForSync(stop)) {
+    for (const kube::ObjectRef& application : state.applications.List()) {
+      if (!state.Served(application->Namespace())) continue;
+      state.events.Seed(KeyOf(application->Namespace(), application->Name()), application);
     }
+    state.ready = true;
   }
-  state_->ready = !stop.stop_requested();
+  std::mutex mu;
+  std::condition_variable_any stopped;
+  std::unique_lock lock(mu);
+  stopped.wait(lock, stop, [] { return false; });
+  state.applications.Unsubscribe(subscription);
 }
 
 std::vector<server::Route> Api::Routes() {

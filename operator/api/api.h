@@ -1,7 +1,7 @@
 #pragma once
 // operator/api/api.h: the operator's HTTP API under /api/v1. Applications are listed and read
-// from the API's own informer (so a standby replica answers too); sync, rollback, refresh and
-// cancellation are written to the Application as Argo CD writes them (`operation`, the
+// from the controller's Application cache (which runs on a standby replica too); sync, rollback,
+// refresh and cancellation are written to the Application as Argo CD writes them (`operation`, the
 // converge.dev/refresh annotation, a Terminating operationState) and the controller carries
 // them out; managed-resources and resource-tree show what the controller last compared, Secret
 // data masked. GET /api/v1/stream/applications streams every change as Server-Sent Events.
@@ -39,7 +39,8 @@ class Api {
   Api(kube::Client& client, const controller::Controller& controller, Options options = {});
   ~Api();
 
-  // Watches Applications until `stop`; the routes answer 503 until the first list is in.
+  // Follows the controller's Application cache until `stop`; the routes answer 503 until its
+  // first list is in.
   void Run(std::stop_token stop);
 
   // The routes of /api/v1, none public.

@@ -3,6 +3,14 @@
 #include <algorithm>
 
 namespace converge::api {
+namespace {
+
+std::shared_ptr<const std::string> Text(const kube::Object& object) {
+  return std::make_shared<const std::string>(
+      object.json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+}  // namespace
 
 std::string_view EventTypeName(EventType type) {
   switch (type) {
@@ -19,29 +27,51 @@ std::string_view EventTypeName(EventType type) {
 EventLog::EventLog(size_t capacity, uint64_t first_id)
     : capacity_(std::max<size_t>(capacity, 1)), last_id_(first_id) {}
 
-void EventLog::Record(EventType type, const std::string& key, const nlohmann::json& object) {
+void EventLog::Add(EventType type, const std::string& key, kube::ObjectRef object,
+                   std::shared_ptr<const std::string> data) {
+  uint64_t id = ++last_id_;
+  if (type == EventType::kDeleted) {
+    current_.erase(key);
+  } else {
+    current_[key] = Current{id, std::move(object)};
+  }
+  buffer_.push_back(Event{id, type, std::move(data)});
+  while (buffer_.size() > capacity_) buffer_.pop_front();
+}
+
+void EventLog::Record(EventType type, const std::string& key, kube::ObjectRef object) {
+  std::shared_ptr<const std::string> data = Text(*object);
   {
     std::lock_guard lock(mu_);
-    uint64_t id = ++last_id_;
-    if (type == EventType::kDeleted) {
-      current_.erase(key);
-    } else {
-      current_[key] = Current{id, object};
-    }
-    buffer_.push_back(Event{id, type, object});
-    while (buffer_.size() > capacity_) buffer_.pop_front();
+    Add(type, key, std::move(object), std::move(data));
+  }
+  changed_.notify_all();
+}
+
+void EventLog::Seed(const std::string& key, kube::ObjectRef object) {
+  std::shared_ptr<const std::string> data = Text(*object);
+  {
+    std::lock_guard lock(mu_);
+    if (current_.contains(key)) return;
+    Add(EventType::kAdded, key, std::move(object), std::move(data));
   }
   changed_.notify_all();
 }
 
 std::vector<Event> EventLog::State(uint64_t* last_id) const {
-  std::lock_guard lock(mu_);
-  std::vector<Event> out;
-  for (const auto& [key, entry] : current_) {
-    out.push_back(Event{entry.id, EventType::kAdded, entry.object});
+  std::vector<std::pair<uint64_t, kube::ObjectRef>> objects;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [key, entry] : current_) objects.emplace_back(entry.id, entry.object);
+    *last_id = last_id_;
   }
-  std::sort(out.begin(), out.end(), [](const Event& a, const Event& b) { return a.id < b.id; });
-  *last_id = last_id_;
+  std::sort(objects.begin(), objects.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<Event> out;
+  out.reserve(objects.size());
+  for (const auto& [id, object] : objects) {
+    out.push_back(Event{id, EventType::kAdded, Text(*object)});
+  }
   return out;
 }
 
@@ -64,15 +94,15 @@ std::optional<std::vector<Event>> EventLog::After(uint64_t id, std::chrono::mill
   return out;
 }
 
-nlohmann::json EventLog::WaitFor(const std::string& key,
-                                 const std::function<bool(const nlohmann::json&)>& done,
-                                 std::chrono::milliseconds wait) const {
+kube::ObjectRef EventLog::WaitFor(const std::string& key,
+                                  const std::function<bool(const kube::Object*)>& done,
+                                  std::chrono::milliseconds wait) const {
   std::unique_lock lock(mu_);
-  auto current = [&] {
+  auto current = [&]() -> kube::ObjectRef {
     auto it = current_.find(key);
-    return it == current_.end() ? nlohmann::json() : it->second.object;
+    return it == current_.end() ? nullptr : it->second.object;
   };
-  changed_.wait_for(lock, wait, [&] { return done(current()); });
+  changed_.wait_for(lock, wait, [&] { return done(current().get()); });
   return current();
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // operator/api/events.h: the numbered log of Application changes that event streams read: the
 // current state of every Application (with the id of its last change) and a bounded buffer of
-// the latest events. Thread-safe.
+// the latest events. The current objects are the cache's own (shared, not copied); the buffer
+// keeps JSON text, several times smaller than parsed objects, and what streams send anyway.
+// Thread-safe.
 
 #include <chrono>
 #include <condition_variable>
@@ -9,13 +11,14 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "kube/client/informer.h"
 
 namespace converge::api {
 
@@ -25,7 +28,7 @@ std::string_view EventTypeName(EventType type);  // "ADDED", ...
 struct Event {
   uint64_t id = 0;
   EventType type = EventType::kAdded;
-  nlohmann::json object;
+  std::shared_ptr<const std::string> data;  // the Application as JSON text
 };
 
 class EventLog {
@@ -35,7 +38,10 @@ class EventLog {
   EventLog(size_t capacity, uint64_t first_id);
 
   // Records a change (key: "namespace/name") and wakes the waiting readers.
-  void Record(EventType type, const std::string& key, const nlohmann::json& object);
+  void Record(EventType type, const std::string& key, kube::ObjectRef object);
+  // Records `object` as ADDED unless the log already holds `key` (filling the log from a
+  // cache that was watching before the log subscribed).
+  void Seed(const std::string& key, kube::ObjectRef object);
 
   // Every current Application as an ADDED event whose id is that of its last change, in id
   // order; and the id of the last event.
@@ -46,13 +52,16 @@ class EventLog {
   std::optional<std::vector<Event>> After(uint64_t id, std::chrono::milliseconds wait,
                                           std::stop_token stop) const;
 
-  // The current object at `key` (null when absent), once `done` holds for it or `wait` passed.
-  nlohmann::json WaitFor(const std::string& key,
-                         const std::function<bool(const nlohmann::json&)>& done,
-                         std::chrono::milliseconds wait) const;
+  // The current object at `key` (null when absent), once `done` holds for it (given null when
+  // absent) or `wait` passed.
+  kube::ObjectRef WaitFor(const std::string& key,
+                          const std::function<bool(const kube::Object*)>& done,
+                          std::chrono::milliseconds wait) const;
 
  private:
   bool Reaches(uint64_t id) const;  // REQUIRES: mu_ held
+  void Add(EventType type, const std::string& key, kube::ObjectRef object,
+           std::shared_ptr<const std::string> data);  // REQUIRES: mu_ held
 
   size_t capacity_;
   mutable std::mutex mu_;
@@ -61,7 +70,7 @@ class EventLog {
   std::deque<Event> buffer_;  // guarded by mu_
   struct Current {
     uint64_t id = 0;
-    nlohmann::json object;
+    kube::ObjectRef object;
   };
   std::map<std::string, Current> current_;  // guarded by mu_
 };

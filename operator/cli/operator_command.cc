@@ -344,7 +344,10 @@ int RunOperator(std::span<const std::string> args, Streams streams) {
   if (auth->secret) {
     token_secret = WatchTokenSecret(**client, *auth->secret, *auth->tokens);
   }
-  controller::Controller controller(**client, options);
+  // The Applications are watched whether or not this replica leads, so a standby's API answers.
+  controller::ApplicationCache applications(**client, options.namespaces);
+  std::jthread watching([&applications](std::stop_token own) { applications.Run(own); });
+  controller::Controller controller(**client, options, &applications);
   api::Api api(**client, controller, {.namespaces = options.namespaces});
   std::jthread api_watching([&api](std::stop_token own) { api.Run(own); });
   // Pushes refresh the Applications this replica's controller holds: with --leader-elect a

@@ -117,7 +117,9 @@ std::chrono::system_clock::time_point ParseTime(const std::string& text) {
 }  // namespace
 
 struct Controller::State {
-  std::vector<std::unique_ptr<kube::Informer>> applications;
+  // The cache given to the constructor, or the controller's own (then run by Run()).
+  std::unique_ptr<ApplicationCache> own_applications;
+  ApplicationCache* applications = nullptr;
   std::unique_ptr<kube::Informer> secrets;
   std::atomic<uint64_t> reconciles{0};
   std::atomic<uint64_t> syncs{0};
@@ -159,14 +161,11 @@ struct Controller::State {
   }
 
   kube::ObjectRef Find(std::string_view ns, std::string_view name) const {
-    for (const auto& informer : applications) {
-      if (kube::ObjectRef found = informer->Get(ns, name)) return found;
-    }
-    return nullptr;
+    return applications->Get(ns, name);
   }
 };
 
-Controller::Controller(kube::Client& client, Options options)
+Controller::Controller(kube::Client& client, Options options, ApplicationCache* applications)
     : client_(client),
       options_(std::move(options)),
       mirror_(std::make_unique<git::Mirror>(
@@ -178,7 +177,15 @@ Controller::Controller(kube::Client& client, Options options)
                              (kind == "fetch" ? state_->fetch_seconds : state_->ls_remote_seconds)
                                  .Observe(seconds);
                            }})),
-      state_(std::make_unique<State>()) {}
+      state_(std::make_unique<State>()) {
+  if (applications == nullptr) {
+    state_->own_applications = std::make_unique<ApplicationCache>(client_, options_.namespaces);
+    applications = state_->own_applications.get();
+  }
+  state_->applications = applications;
+}
+
+ApplicationCache& Controller::applications() const { return *state_->applications; }
 
 Controller::~Controller() = default;
 
@@ -218,18 +225,16 @@ std::string Controller::Metrics() const {
   std::string out;
   Describe(out, "converge_app_info", "gauge",
            "One per Application, with its sync and health status as labels.");
-  for (const auto& informer : state_->applications) {
-    for (const kube::ObjectRef& app : informer->List()) {
-      const json& status = app->json().value("status", json::object());
-      const json& spec = app->json().value("spec", json::object());
-      Sample(out, "converge_app_info",
-             {{"namespace", std::string(app->Namespace())},
-              {"name", std::string(app->Name())},
-              {"repo", spec.value("source", json::object()).value("repoURL", "")},
-              {"sync_status", status.value("sync", json::object()).value("status", "Unknown")},
-              {"health_status", status.value("health", json::object()).value("status", "Unknown")}},
-             1);
-    }
+  for (const kube::ObjectRef& app : Applications()) {
+    const json& status = app->json().value("status", json::object());
+    const json& spec = app->json().value("spec", json::object());
+    Sample(out, "converge_app_info",
+           {{"namespace", std::string(app->Namespace())},
+            {"name", std::string(app->Name())},
+            {"repo", spec.value("source", json::object()).value("repoURL", "")},
+            {"sync_status", status.value("sync", json::object()).value("status", "Unknown")},
+            {"health_status", status.value("health", json::object()).value("status", "Unknown")}},
+           1);
   }
   Describe(out, "converge_app_reconcile_seconds", "histogram", "Duration of one reconcile.");
   state_->reconcile_seconds.Write(out, "converge_app_reconcile_seconds", {});
@@ -281,13 +286,8 @@ std::string Controller::Metrics() const {
 }
 
 std::vector<kube::ObjectRef> Controller::Applications() const {
-  std::vector<kube::ObjectRef> out;
-  if (!ready_.load()) return out;
-  for (const auto& informer : state_->applications) {
-    std::vector<kube::ObjectRef> listed = informer->List();
-    out.insert(out.end(), listed.begin(), listed.end());
-  }
-  return out;
+  if (!ready_.load()) return {};
+  return state_->applications->List();
 }
 
 void Controller::Refresh(const std::string& ns, const std::string& name) {
@@ -301,21 +301,15 @@ void Controller::Refresh(const std::string& ns, const std::string& name) {
 }
 
 void Controller::Run(std::stop_token stop) {
-  kube::InformerHandlers handlers{
-      .on_add = [this](const kube::Object& added) { queue_.Add(KeyOf(added)); },
+  uint64_t subscription = state_->applications->Subscribe({
+      .on_add = [this](const kube::ObjectRef& added) { queue_.Add(KeyOf(*added)); },
       .on_update =
-          [this](const kube::Object& before, const kube::Object& after) {
-            state_->TerminateIfAsked(after);
-            if (Relevant(before, after)) queue_.Add(KeyOf(after));
+          [this](const kube::Object& before, const kube::ObjectRef& after) {
+            state_->TerminateIfAsked(*after);
+            if (Relevant(before, *after)) queue_.Add(KeyOf(*after));
           },
       .on_delete = [this](const kube::Object& deleted) { queue_.Add(KeyOf(deleted)); },
-  };
-  std::vector<std::string> namespaces = options_.namespaces;
-  if (namespaces.empty()) namespaces.push_back("");
-  for (const std::string& ns : namespaces) {
-    state_->applications.push_back(std::make_unique<kube::Informer>(
-        client_, kube::InformerOptions{.gvk = kApplicationGvk, .ns = ns}, handlers));
-  }
+  });
   auto credentials_changed = [this] {
     std::vector<kube::Object> secrets;
     for (const kube::ObjectRef& secret : state_->secrets->List()) secrets.push_back(*secret);
@@ -348,16 +342,19 @@ void Controller::Run(std::stop_token stop) {
     log::Error("live object cache: " + started.message());
   }
   std::vector<std::jthread> threads;
-  for (auto& informer : state_->applications) {
-    threads.emplace_back([&informer, stop] { informer->Run(stop); });
+  if (state_->own_applications != nullptr) {
+    threads.emplace_back([this, stop] { state_->own_applications->Run(stop); });
   }
   threads.emplace_back([this, stop] { state_->secrets->Run(stop); });
   std::stop_callback shut_down(stop, [this] { queue_.ShutDown(); });
   // Credentials first, so the first reconciles already have them.
   while (!stop.stop_requested() && !state_->secrets->WaitForSync(std::chrono::milliseconds(200))) {
   }
-  for (auto& informer : state_->applications) {
-    while (!stop.stop_requested() && !informer->WaitForSync(std::chrono::milliseconds(200))) {
+  // A shared cache may have been filled before this subscription: every Application it holds
+  // is looked at once.
+  if (state_->applications->WaitForSync(stop)) {
+    for (const kube::ObjectRef& application : state_->applications->List()) {
+      queue_.Add(KeyOf(*application));
     }
   }
   ready_ = !stop.stop_requested();
@@ -367,6 +364,7 @@ void Controller::Run(std::stop_token stop) {
     workers.emplace_back([this, stop] { Work(stop); });
   }
   workers.clear();  // joins: the workers end when the queue shuts down
+  state_->applications->Unsubscribe(subscription);
   threads.clear();
   log::Info("controller stopped");
 }

@@ -17,6 +17,7 @@
 
 #include "kube/client/client.h"
 #include "kube/client/informer.h"
+#include "operator/controller/application_cache.h"
 #include "operator/controller/live_cache.h"
 #include "operator/controller/render.h"
 #include "operator/controller/status.h"
@@ -74,8 +75,9 @@ struct SyncRequest;
 // Terminating (DELETE .../operation) cancels the sync between steps.
 class Controller {
  public:
-  // `client` must outlive the controller.
-  Controller(kube::Client& client, Options options);
+  // `client` and `applications` must outlive the controller. Without `applications` the
+  // controller keeps its own cache of the Applications of options.namespaces.
+  Controller(kube::Client& client, Options options, ApplicationCache* applications = nullptr);
   ~Controller();
 
   // Runs until `stop` is requested, then lets in-flight reconciles finish (a running sync is
@@ -110,6 +112,10 @@ class Controller {
 
   // The Applications in the informers' caches; empty until Ready(). Thread-safe.
   std::vector<kube::ObjectRef> Applications() const;
+
+  // The cache Applications are read from (the one given to the constructor, or the
+  // controller's own, filled while Run() runs).
+  ApplicationCache& applications() const;
 
   struct State;
 
