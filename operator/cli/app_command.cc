@@ -132,8 +132,40 @@ int Requested(const Context& context, const json& application, const std::string
                    " requested; follow it with `converge app wait " + context.Name() + "`\n");
 }
 
+// Argo CD's --resource form, GROUP:KIND:[NAMESPACE/]NAME (GROUP empty for the core group).
+Result<json> ParseResource(const std::string& text) {
+  auto invalid = [&](const std::string& why) {
+    return Status::Invalid("--resource \"" + text + "\": " + why);
+  };
+  if (text.starts_with('!') || text.find('*') != std::string::npos) {
+    return invalid("exclusions (!) and wildcards (*) are not supported; name each resource");
+  }
+  size_t first = text.find(':');
+  size_t second = first == std::string::npos ? first : text.find(':', first + 1);
+  if (second == std::string::npos || text.find(':', second + 1) != std::string::npos) {
+    return invalid("expected GROUP:KIND:NAME or GROUP:KIND:NAMESPACE/NAME");
+  }
+  std::string group = text.substr(0, first);
+  std::string kind = text.substr(first + 1, second - first - 1);
+  std::string name = text.substr(second + 1);
+  std::string ns;
+  if (size_t slash = name.find('/'); slash != std::string::npos) {
+    ns = name.substr(0, slash);
+    name = name.substr(slash + 1);
+  }
+  if (kind.empty() || name.empty()) return invalid("KIND and NAME must not be empty");
+  json resource = {{"group", group}, {"kind", kind}, {"name", name}};
+  if (!ns.empty()) resource["namespace"] = ns;
+  return resource;
+}
+
 int Sync(const Context& context) {
   json body = json::object();
+  for (const std::string& text : context.flags.List("resource")) {
+    Result<json> resource = ParseResource(text);
+    if (!resource.ok()) return Fail(context.streams, resource.status(), 2);
+    body["resources"].push_back(std::move(*resource));
+  }
   if (context.flags.Has("revision")) body["revision"] = context.flags.String("revision");
   if (context.flags.Bool("prune")) body["prune"] = true;
   if (context.flags.Bool("dry-run")) body["dryRun"] = true;
@@ -142,7 +174,9 @@ int Sync(const Context& context) {
   }
   Result<json> application = context.client.Post(context.Path("/sync"), body);
   if (!application.ok()) return Fail(context.streams, application.status());
-  return Requested(context, *application, "sync", !context.flags.Has("revision"));
+  // A sync of some resources leaves the others as they were, so only health is awaited.
+  return Requested(context, *application, "sync",
+                   !context.flags.Has("revision") && !body.contains("resources"));
 }
 
 int Rollback(const Context& context) {
@@ -228,7 +262,12 @@ const std::vector<Subcommand>& Subcommands() {
                        {.name = "sync-option",
                         .type = FlagType::kList,
                         .value_name = "OPTION",
-                        .help = "an Argo CD sync option, e.g. ServerSideApply=true (repeatable)"}}),
+                        .help = "an Argo CD sync option, e.g. ServerSideApply=true (repeatable)"},
+                       {.name = "resource",
+                        .type = FlagType::kList,
+                        .value_name = "GROUP:KIND:[NAMESPACE/]NAME",
+                        .help = "sync only this resource (repeatable; GROUP empty for core "
+                                "kinds, e.g. :Service:web)"}}),
        1, &Sync},
       {"history", "NAME [flags]", "list the deployments of an Application", {}, 1, &History},
       {"rollback", "NAME ID [flags]", "sync an Application back to a deployment of its history",

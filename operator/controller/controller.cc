@@ -465,7 +465,11 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
       }
     }
     if (!written.ok()) {
-      log::Warn("writing status", {{"application", key}, {"error", written.error().message}});
+      // A conflict only means the cache had not yet seen the Application's latest version
+      // (often this controller's own last write): the retry reads the newer one.
+      bool conflict = written.reason() == kube::Reason::kConflict;
+      (conflict ? log::Debug : log::Warn)(
+          "writing status", {{"application", key}, {"error", written.error().message}});
       status_failed = true;
       queue_.AddRateLimited(key);
       return;

@@ -254,6 +254,20 @@ TEST(AppTest, SyncHistoryRollbackAndMaskedDiff) {
     EXPECT_EQ(diff.out.find(secret), std::string::npos) << secret << "\n" << diff.out;
     EXPECT_EQ(diff.err.find(secret), std::string::npos) << secret;
   }
+
+  // Syncing one resource (Argo CD's --resource form) brings that one back and leaves the other.
+  testing::ProcessResult one = up.App({"sync", "manual", "--resource", ":ConfigMap:manual/settings",
+                                       "--wait", "--timeout", "120s"});
+  ASSERT_EQ(one.exit_code, 0) << one.out << one.err;
+  EXPECT_EQ(LiveValue(up), "second");
+  testing::ProcessResult after_one = up.App({"diff", "manual"});
+  EXPECT_EQ(after_one.exit_code, 1) << after_one.out << after_one.err;
+  EXPECT_EQ(after_one.out.find("ConfigMap manual/settings"), std::string::npos) << after_one.out;
+  EXPECT_NE(after_one.out.find("===== Secret manual/credentials ======"), std::string::npos)
+      << after_one.out;
+  testing::ProcessResult malformed = up.App({"sync", "manual", "--resource", "ConfigMap/settings"});
+  EXPECT_EQ(malformed.exit_code, 2);
+  EXPECT_NE(malformed.err.find("GROUP:KIND:NAME"), std::string::npos) << malformed.err;
 }
 
 TEST(AppTest, BadUsageIsExitTwoAndAnUnreachableServerOne) {
