@@ -350,11 +350,10 @@ int RunOperator(std::span<const std::string> args, Streams streams) {
   controller::Controller controller(**client, options, &applications);
   api::Api api(**client, controller, {.namespaces = options.namespaces});
   std::jthread api_watching([&api](std::stop_token own) { api.Run(own); });
-  // Pushes refresh the Applications this replica's controller holds: with --leader-elect a
-  // standby answers with nothing refreshed.
+  // A standby's pushes reach the leader through the refresh annotation (Controller::Refresh).
   webhook::Handler webhooks(
       {.secrets_dir = flags->String("webhook-secrets-dir")},
-      {.applications = [&controller] { return controller.Applications(); },
+      {.applications = [&applications] { return applications.List(); },
        .refresh = [&controller](const std::string& ns,
                                 const std::string& name) { controller.Refresh(ns, name); }});
   std::vector<server::Route> routes = ListenerRoutes(controller, api, &webhooks);

@@ -291,6 +291,18 @@ std::vector<kube::ObjectRef> Controller::Applications() const {
 }
 
 void Controller::Refresh(const std::string& ns, const std::string& name) {
+  if (!ready_.load()) {
+    // This replica does not reconcile (a standby, or not started yet): the one that does
+    // takes the refresh from the annotation, as from a user's.
+    json patch = {{"metadata", {{"annotations", {{kRefreshAnnotation, "normal"}}}}}};
+    kube::ApiResult<kube::Object> patched =
+        client_.Patch(kApplicationGvk, ns, name, kube::PatchType::kMerge, patch.dump());
+    if (!patched.ok()) {
+      log::Warn("refreshing",
+                {{"application", ns + "/" + name}, {"error", patched.error().message}});
+    }
+    return;
+  }
   std::string key = ns + "/" + name;
   {
     std::lock_guard lock(state_->resolved_mu);

@@ -84,7 +84,9 @@ class Controller {
   // cancelled between steps) and returns.
   void Run(std::stop_token stop);
 
-  // Makes the Application `ns`/`name` ask Git for its revisions now (a webhook's push).
+  // Makes the Application `ns`/`name` ask Git for its revisions now (a webhook's push). Before
+  // Run() is under way (a standby replica) it sets the refresh annotation for the replica
+  // that reconciles.
   void Refresh(const std::string& ns, const std::string& name);
 
   // True once the informers have their first lists.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <fstream>
 #include <functional>
 #include <thread>
 
@@ -16,6 +17,7 @@ namespace converge::controller {
 namespace {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
 using testing::ProcessResult;
 
 constexpr char kConfigMap[] = R"(apiVersion: v1
@@ -263,11 +265,21 @@ TEST_F(OperatorTest, InvalidSpecIsReportedAndDriftIsKeptWithoutSelfHeal) {
 class LeaderElectionTest : public OperatorTest {
  protected:
   void SetUp() override {
-    extra_flags_ = {
-        "--leader-elect", "--lease-duration", "3s", "--renew-deadline", "2s", "--retry-period",
-        "200ms"};
+    fs::create_directories(dir_.path() / "webhook-secrets");
+    std::ofstream(dir_.path() / "webhook-secrets/gitlab") << kWebhookToken;
+    extra_flags_ = {"--leader-elect",
+                    "--lease-duration",
+                    "3s",
+                    "--renew-deadline",
+                    "2s",
+                    "--retry-period",
+                    "200ms",
+                    "--webhook-secrets-dir",
+                    (dir_.path() / "webhook-secrets").string()};
     OperatorTest::SetUp();
   }
+
+  static constexpr char kWebhookToken[] = "standby-token";
 };
 
 // Two replicas: one leads and syncs, the other stands by and takes over when the leader dies.
@@ -285,6 +297,26 @@ TEST_F(LeaderElectionTest, AStandbyReplicaTakesOverWhenTheLeaderDies) {
   EXPECT_EQ(testing::ReadFile(dir_.path() / "standby.log").find("controller started"),
             std::string::npos)
       << "the standby must not reconcile while the leader holds the Lease";
+
+  // A push announced to the standby reaches the leader through the refresh annotation.
+  std::string standby_log;
+  ASSERT_TRUE(Eventually([&] {
+    standby_log = testing::ReadFile(dir_.path() / "standby.log");
+    return standby_log.find("/metrics port=") != std::string::npos;
+  })) << standby_log;
+  httplib::Client standby_http(
+      "127.0.0.1", std::atoi(standby_log.c_str() + standby_log.find("/metrics port=") + 14));
+  json push = {{"ref", "refs/heads/main"}, {"project", {{"git_http_url", daemon_->Url("app")}}}};
+  httplib::Result pushed = standby_http.Post(
+      "/api/webhook", {{"X-Gitlab-Event", "Push Hook"}, {"X-Gitlab-Token", kWebhookToken}},
+      push.dump(), "application/json");
+  ASSERT_TRUE(pushed);
+  EXPECT_EQ(pushed->status, 200) << pushed->body;
+  EXPECT_EQ(json::parse(pushed->body, nullptr, false)["refreshed"], json({"converge/demo"}))
+      << pushed->body;
+  EXPECT_TRUE(Eventually([&] {
+    return AppField("{.metadata.annotations}").find("converge.dev/refresh") == std::string::npos;
+  })) << "the leader takes the refresh and removes the annotation";
 
   operator_->Signal(SIGKILL);
   operator_->Wait();
