@@ -9,6 +9,7 @@
 #include <compare>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,14 +47,19 @@ struct ResourceKey {
 
 // An unstructured Kubernetes object. Accessors read well-known fields and return empty values
 // when a field is absent or has the wrong type; they never throw.
+//
+// Copies share the document until one of them changes it (copy on write): the controller
+// copies every cached object of every Application on each poll, and deep copies of parsed
+// JSON were most of its idle CPU. A reference from mutable_json() must not be kept across a
+// copy of the object.
 class Object {
  public:
   Object() = default;
   explicit Object(nlohmann::json json, Origin origin = {})
-      : json_(std::move(json)), origin_(std::move(origin)) {}
+      : json_(std::make_shared<nlohmann::json>(std::move(json))), origin_(std::move(origin)) {}
 
-  const nlohmann::json& json() const { return json_; }
-  nlohmann::json& mutable_json() { return json_; }
+  const nlohmann::json& json() const;
+  nlohmann::json& mutable_json();
   const Origin& origin() const { return origin_; }
 
   // The views point into json() and stay valid until it changes.
@@ -80,7 +86,7 @@ class Object {
  private:
   const nlohmann::json& ObjectAt(std::string_view metadata_field) const;
 
-  nlohmann::json json_;
+  std::shared_ptr<nlohmann::json> json_;  // null for a default-constructed object
   Origin origin_;
 };
 

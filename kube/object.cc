@@ -55,20 +55,35 @@ std::string_view StringAt(const nlohmann::json& value,
                            : std::string_view();
 }
 
+const nlohmann::json& Object::json() const {
+  static const nlohmann::json kNull;
+  return json_ != nullptr ? *json_ : kNull;
+}
+
+nlohmann::json& Object::mutable_json() {
+  if (json_ == nullptr) {
+    json_ = std::make_shared<nlohmann::json>();
+  } else if (json_.use_count() > 1) {
+    json_ = std::make_shared<nlohmann::json>(*json_);
+  }
+  return *json_;
+}
+
 const nlohmann::json& Object::ObjectAt(std::string_view metadata_field) const {
-  if (!json_.is_object()) {
+  const nlohmann::json& document = json();
+  if (!document.is_object()) {
     return EmptyObject();
   }
-  auto metadata = json_.find("metadata");
-  if (metadata == json_.end() || !metadata->is_object()) {
+  auto metadata = document.find("metadata");
+  if (metadata == document.end() || !metadata->is_object()) {
     return EmptyObject();
   }
   auto map = metadata->find(metadata_field);
   return map != metadata->end() && map->is_object() ? *map : EmptyObject();
 }
 
-std::string_view Object::ApiVersion() const { return StringAt(json_, {"apiVersion"}); }
-std::string_view Object::Kind() const { return StringAt(json_, {"kind"}); }
+std::string_view Object::ApiVersion() const { return StringAt(json(), {"apiVersion"}); }
+std::string_view Object::Kind() const { return StringAt(json(), {"kind"}); }
 
 std::string_view Object::Group() const {
   std::string_view api_version = ApiVersion();
@@ -82,33 +97,37 @@ std::string_view Object::Version() const {
   return slash == std::string_view::npos ? api_version : api_version.substr(slash + 1);
 }
 
-std::string_view Object::Name() const { return StringAt(json_, {"metadata", "name"}); }
+std::string_view Object::Name() const { return StringAt(json(), {"metadata", "name"}); }
 std::string_view Object::GenerateName() const {
-  return StringAt(json_, {"metadata", "generateName"});
+  return StringAt(json(), {"metadata", "generateName"});
 }
-std::string_view Object::Namespace() const { return StringAt(json_, {"metadata", "namespace"}); }
+std::string_view Object::Namespace() const { return StringAt(json(), {"metadata", "namespace"}); }
 
 std::string_view Object::Label(std::string_view key) const {
-  return StringAt(json_, {"metadata", "labels", key});
+  return StringAt(json(), {"metadata", "labels", key});
 }
 
 std::string_view Object::Annotation(std::string_view key) const {
-  return StringAt(json_, {"metadata", "annotations", key});
+  return StringAt(json(), {"metadata", "annotations", key});
 }
 
 const nlohmann::json& Object::Labels() const { return ObjectAt("labels"); }
 const nlohmann::json& Object::Annotations() const { return ObjectAt("annotations"); }
 
-void Object::SetName(std::string_view name) { json_["metadata"]["name"] = std::string(name); }
+void Object::SetName(std::string_view name) {
+  mutable_json()["metadata"]["name"] = std::string(name);
+}
 
-void Object::SetNamespace(std::string_view ns) { json_["metadata"]["namespace"] = std::string(ns); }
+void Object::SetNamespace(std::string_view ns) {
+  mutable_json()["metadata"]["namespace"] = std::string(ns);
+}
 
 void Object::SetLabel(std::string_view key, std::string_view value) {
-  MutableMetadataMap(json_, "labels")[std::string(key)] = std::string(value);
+  MutableMetadataMap(mutable_json(), "labels")[std::string(key)] = std::string(value);
 }
 
 void Object::SetAnnotation(std::string_view key, std::string_view value) {
-  MutableMetadataMap(json_, "annotations")[std::string(key)] = std::string(value);
+  MutableMetadataMap(mutable_json(), "annotations")[std::string(key)] = std::string(value);
 }
 
 ResourceKey Object::Key() const {

@@ -63,6 +63,10 @@ ApiResult<Done> Informer::ListAndReplace() {
   if (!list.ok()) return list.error();
   std::map<Key, ObjectRef> fresh;
   for (Object& item : list->items) {
+    // A list's items carry no apiVersion and kind (watch events' objects do): the cache
+    // holds them typed alike.
+    if (item.ApiVersion().empty()) item.mutable_json()["apiVersion"] = options_.gvk.ApiVersion();
+    if (item.Kind().empty()) item.mutable_json()["kind"] = options_.gvk.kind;
     Key key{std::string(item.Namespace()), std::string(item.Name())};
     fresh.emplace(std::move(key), std::make_shared<const Object>(std::move(item)));
   }
@@ -86,10 +90,8 @@ ApiResult<Done> Informer::ListAndReplace() {
     by_label_.clear();
     for (const auto& [key, object] : objects_) Index(key, *object, true);
     resource_version_ = list->resource_version;
-    synced_ = true;
     ++lists_;
   }
-  synced_changed_.notify_all();
   for (const ObjectRef& object : deleted) {
     if (handlers_.on_delete) handlers_.on_delete(*object);
   }
@@ -99,6 +101,13 @@ ApiResult<Done> Informer::ListAndReplace() {
   for (const ObjectRef& object : added) {
     if (handlers_.on_add) handlers_.on_add(*object);
   }
+  // Synced only once the list's handlers ran: whoever waits for it and then reads the cache
+  // has heard of everything in it.
+  {
+    std::unique_lock lock(mutex_);
+    synced_ = true;
+  }
+  synced_changed_.notify_all();
   return Done{};
 }
 

@@ -52,7 +52,7 @@ class Informer {
   // logged at debug and counted in errors().
   void Run(std::stop_token stop);
 
-  // True once the first list is in the cache.
+  // True once the first list is in the cache and its handlers have run.
   bool Synced() const;
   // Waits until Synced() or `timeout`; returns Synced().
   bool WaitForSync(std::chrono::milliseconds timeout) const;

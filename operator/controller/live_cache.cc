@@ -9,11 +9,13 @@ std::string KindKey(const kube::GroupVersionKind& gvk) {
   return gvk.group + "/" + gvk.version + "/" + gvk.kind;
 }
 
-// Objects from lists carry no apiVersion and kind; the keys need them.
+// The object in the version it was asked for (the keys need apiVersion and kind); a copy that
+// shares the cache's document when it already is.
 kube::Object Typed(const kube::Object& object, const kube::GroupVersionKind& gvk) {
   kube::Object out = object;
-  out.mutable_json()["apiVersion"] = gvk.ApiVersion();
-  out.mutable_json()["kind"] = gvk.kind;
+  std::string api_version = gvk.ApiVersion();
+  if (out.ApiVersion() != api_version) out.mutable_json()["apiVersion"] = api_version;
+  if (out.Kind() != gvk.kind) out.mutable_json()["kind"] = gvk.kind;
   return out;
 }
 

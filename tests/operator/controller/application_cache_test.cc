@@ -92,7 +92,8 @@ TEST(ApplicationCacheTest, SubscribersShareTheCachedObjects) {
   ASSERT_TRUE(client->Apply(Application("second", "b")).ok());
   ASSERT_TRUE(client->Apply(Application("first", "c")).ok());
   ASSERT_TRUE(
-      testing::Eventually([&] { return late.Log().size() == 2; }, std::chrono::milliseconds(50)));
+      testing::Eventually([&] { return late.Log().size() == 2; }, std::chrono::milliseconds(50)))
+      << ::testing::PrintToString(late.Log()) << ::testing::PrintToString(early.Log());
   EXPECT_EQ(early.Log(), (std::vector<std::string>{"ADD first", "ADD second", "UPDATE first"}));
   EXPECT_EQ(late.Log(), (std::vector<std::string>{"ADD second", "UPDATE first"}));
   {
