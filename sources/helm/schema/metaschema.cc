@@ -213,9 +213,15 @@ class Checker {
           return std::nullopt;
         }
         return Schema(value, at);
-      case Shape::kSchemaOrList:
-        if (value.is_array() && draft_ < kDraft2020) return List(value, at, false);
-        return Schema(value, at);
+      case Shape::kSchemaOrList: {
+        if (draft_ >= kDraft2020) return Schema(value, at);
+        // anyOf [a schema, a list of schemas]
+        std::optional<Error> as_schema = Schema(value, at);
+        if (!as_schema) return std::nullopt;
+        std::optional<Error> as_list = value.is_array() ? List(value, at, false) : want("array");
+        if (!as_list) return std::nullopt;
+        return Error{at, "'anyOf' failed", {std::move(*as_schema), std::move(*as_list)}};
+      }
       case Shape::kSchemaList:
         if (!value.is_array()) return want("array");
         return List(value, at, true);
@@ -247,12 +253,21 @@ class Checker {
               at, "exclusiveMinimum: got " + DisplayFloat(value.get<double>()) + ", want 0", {}};
         }
         return std::nullopt;
-      case Shape::kCount:
-        if (!value.is_number() || !IsWhole(value)) return want("integer");
-        if (value.get<double>() < 0) {
-          return Error{at, "minimum: got " + DisplayFloat(value.get<double>()) + ", want 0", {}};
+      case Shape::kCount: {
+        std::optional<Error> error;
+        if (!value.is_number() || !IsWhole(value)) {
+          error = want("integer");
+        } else if (value.get<double>() < 0) {
+          error = Error{at, "minimum: got " + DisplayFloat(value.get<double>()) + ", want 0", {}};
         }
-        return std::nullopt;
+        // Before 2019-09 the lower bounds are an allOf of the count and a default.
+        bool lower = rule.keyword == "minLength" || rule.keyword == "minItems" ||
+                     rule.keyword == "minProperties";
+        if (error && lower && draft_ < kDraft2019) {
+          return Error{at, "'allOf' failed", {std::move(*error)}};
+        }
+        return error;
+      }
       case Shape::kBool:
         return value.is_boolean() ? std::nullopt : want("boolean");
       case Shape::kExclusive:
