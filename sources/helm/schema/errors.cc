@@ -25,6 +25,29 @@ std::string DisplayFloatLiteral(double value) {
 
 }  // namespace
 
+std::optional<Error> Collapse(std::vector<Error> errors, const std::string& at) {
+  if (errors.empty()) return std::nullopt;
+  if (errors.size() == 1) return std::move(errors[0]);
+  return Error{at, "validation failed", std::move(errors)};
+}
+
+std::string JsonType(const json& value) {
+  switch (value.type()) {
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "boolean";
+    case json::value_t::object:
+      return "object";
+    case json::value_t::array:
+      return "array";
+    case json::value_t::string:
+      return "string";
+    default:
+      return "number";
+  }
+}
+
 std::string Quote(std::string_view text) {
   std::string quoted = tmpl::GoQuote(text);
   std::string out = "'";

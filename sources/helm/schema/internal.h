@@ -44,6 +44,12 @@ struct Error {
   std::vector<Error> causes;
 };
 
+// One error for a list: none, the error itself, or "validation failed" with the list below it
+// (the library's group error).
+std::optional<Error> Collapse(std::vector<Error> errors, const std::string& at);
+// The library's name of a value's JSON type; every number is a "number".
+std::string JsonType(const json& value);
+
 // The library's quote(): Go's %q in single quotes.
 std::string Quote(std::string_view text);
 // The library's display() of a primitive.

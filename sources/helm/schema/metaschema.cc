@@ -129,31 +129,8 @@ bool InDraft(std::string_view keyword, Draft draft) {
   return true;
 }
 
-std::string TypeName(const json& value) {
-  switch (value.type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::boolean:
-      return "boolean";
-    case json::value_t::object:
-      return "object";
-    case json::value_t::array:
-      return "array";
-    case json::value_t::string:
-      return "string";
-    default:
-      return "number";
-  }
-}
-
 bool IsWhole(const json& value) {
   return value.is_number_integer() || (value.is_number_float() && IsInteger(ToDecimal(value)));
-}
-
-std::optional<Error> Collapse(std::vector<Error> errors, const std::string& at) {
-  if (errors.empty()) return std::nullopt;
-  if (errors.size() == 1) return std::move(errors[0]);
-  return Error{at, "validation failed", std::move(errors)};
 }
 
 class Checker {
@@ -166,7 +143,7 @@ class Checker {
     if (!node.is_object() && !(boolean_ok && node.is_boolean())) {
       return Error{
           at,
-          "got " + TypeName(node) + ", want " + (boolean_ok ? "boolean or object" : "object"),
+          "got " + JsonType(node) + ", want " + (boolean_ok ? "boolean or object" : "object"),
           {}};
     }
     if (node.is_boolean()) return std::nullopt;
@@ -202,7 +179,7 @@ class Checker {
 
   std::optional<Error> Keyword(const Rule& rule, const json& value, const std::string& at) {
     auto want = [&](std::string_view type) -> std::optional<Error> {
-      return Error{at, "got " + TypeName(value) + ", want " + std::string(type), {}};
+      return Error{at, "got " + JsonType(value) + ", want " + std::string(type), {}};
     };
     switch (rule.shape) {
       case Shape::kAny:
@@ -323,13 +300,13 @@ class Checker {
   }
 
   static std::optional<Error> Strings(const json& value, const std::string& at, bool non_empty) {
-    if (!value.is_array()) return Error{at, "got " + TypeName(value) + ", want array", {}};
+    if (!value.is_array()) return Error{at, "got " + JsonType(value) + ", want array", {}};
     std::vector<Error> errors;
     if (non_empty && value.empty()) errors.push_back({at, "minItems: got 0, want 1", {}});
     for (size_t i = 0; i < value.size(); ++i) {
       if (!value[i].is_string()) {
         errors.push_back(
-            {at + "/" + std::to_string(i), "got " + TypeName(value[i]) + ", want string", {}});
+            {at + "/" + std::to_string(i), "got " + JsonType(value[i]) + ", want string", {}});
       }
     }
     for (size_t i = 0; i < value.size() && errors.empty(); ++i) {
@@ -365,9 +342,9 @@ class Checker {
     if (value.is_string()) {
       causes.push_back({at, "value must be one of " + names, {}});
     } else {
-      causes.push_back({at, "got " + TypeName(value) + ", want string", {}});
+      causes.push_back({at, "got " + JsonType(value) + ", want string", {}});
     }
-    if (!value.is_array()) causes.push_back({at, "got " + TypeName(value) + ", want array", {}});
+    if (!value.is_array()) causes.push_back({at, "got " + JsonType(value) + ", want array", {}});
     return Error{at, "'anyOf' failed", std::move(causes)};
   }
 

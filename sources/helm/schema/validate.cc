@@ -46,23 +46,6 @@ struct Evaluated {
   }
 };
 
-std::string TypeOf(const json& value) {
-  switch (value.type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::boolean:
-      return "boolean";
-    case json::value_t::object:
-      return "object";
-    case json::value_t::array:
-      return "array";
-    case json::value_t::string:
-      return "string";
-    default:
-      return "number";
-  }
-}
-
 // The number a string spells, for the library's equality.
 std::optional<Decimal> NumberIn(const std::string& text) {
   json number = json::parse(text, nullptr, false);
@@ -174,13 +157,6 @@ class Validator {
     return std::string(kRootUrl) + "#" + schema.pointer;
   }
 
-  // One error for a list: the error itself, or "validation failed" with the list below it.
-  static std::optional<Error> Collapse(std::vector<Error> errors, const std::string& at) {
-    if (errors.empty()) return std::nullopt;
-    if (errors.size() == 1) return std::move(errors[0]);
-    return Error{at, "validation failed", std::move(errors)};
-  }
-
   // The library's validateSelf: another schema on the same value.
   std::optional<Error> Self(const Schema& schema, const json& value,
                             std::vector<std::string>& location, const Scope& scope,
@@ -208,7 +184,7 @@ class Validator {
   static std::optional<Error> CheckValue(const Schema& schema, const json& value,
                                          const std::string& at) {
     if (!schema.types.empty()) {
-      std::string type = TypeOf(value);
+      std::string type = JsonType(value);
       bool matched = false;
       for (const std::string& want : schema.types) {
         matched = matched || want == type ||
