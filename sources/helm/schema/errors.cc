@@ -28,7 +28,15 @@ std::string DisplayFloatLiteral(double value) {
 std::optional<Error> Collapse(std::vector<Error> errors, const std::string& at) {
   if (errors.empty()) return std::nullopt;
   if (errors.size() == 1) return std::move(errors[0]);
-  return Error{at, "validation failed", std::move(errors)};
+  return Error{at, "validation failed", std::move(errors), true};
+}
+
+std::optional<Error> ThroughReference(std::optional<Error> error, const std::string& at) {
+  if (error && error->group) {
+    error->at = at;
+    error->group = false;
+  }
+  return error;
 }
 
 std::string JsonType(const json& value) {

@@ -42,7 +42,12 @@ struct Error {
   std::string at;  // JSON pointer of the instance
   std::string message;
   std::vector<Error> causes;
+  bool group = false;  // the library's group of several errors of one value
 };
+
+// What a reference ($ref, $dynamicRef, …) makes of its target's error: a group from the target
+// moves to the reference's place (the library keeps the group's causes and drops its place).
+std::optional<Error> ThroughReference(std::optional<Error> error, const std::string& at);
 
 // One error for a list: none, the error itself, or "validation failed" with the list below it
 // (the library's group error).

@@ -164,7 +164,7 @@ class Checker {
     if (!by_vocabulary.empty()) {
       std::vector<Error> causes;
       for (auto& [vocabulary, errors] : by_vocabulary) {
-        causes.push_back(*Collapse(std::move(errors), at));
+        causes.push_back(*ThroughReference(Collapse(std::move(errors), at), at));
       }
       top.push_back({at, "'allOf' failed", std::move(causes)});
     }
@@ -175,6 +175,11 @@ class Checker {
   // 2019-09 has no unevaluated vocabulary: its applicator holds those keywords.
   Vocabulary Normalize(Vocabulary vocabulary) const {
     return draft_ == kDraft2019 && vocabulary == kUnevaluated ? kApplicator : vocabulary;
+  }
+
+  // A schema inside the schema, which the meta-schemas reach through a reference.
+  std::optional<Error> Nested(const json& node, const std::string& at) {
+    return ThroughReference(Schema(node, at), at);
   }
 
   std::optional<Error> Keyword(const Rule& rule, const json& value, const std::string& at) {
@@ -189,11 +194,11 @@ class Checker {
             (rule.keyword == "additionalItems" || rule.keyword == "additionalProperties")) {
           return std::nullopt;
         }
-        return Schema(value, at);
+        return Nested(value, at);
       case Shape::kSchemaOrList: {
-        if (draft_ >= kDraft2020) return Schema(value, at);
+        if (draft_ >= kDraft2020) return Nested(value, at);
         // anyOf [a schema, a list of schemas]
-        std::optional<Error> as_schema = Schema(value, at);
+        std::optional<Error> as_schema = Nested(value, at);
         if (!as_schema) return std::nullopt;
         std::optional<Error> as_list = value.is_array() ? List(value, at, false) : want("array");
         if (!as_list) return std::nullopt;
@@ -206,7 +211,7 @@ class Checker {
         if (!value.is_object()) return want("object");
         std::optional<Error> members = Map(
             value, at,
-            [&](const json& member, const std::string& where) { return Schema(member, where); });
+            [&](const json& member, const std::string& where) { return Nested(member, where); });
         if (rule.keyword != "patternProperties") return members;
         std::vector<Error> errors;
         if (members) errors.push_back(std::move(*members));
@@ -264,7 +269,7 @@ class Checker {
         if (!value.is_object()) return want("object");
         return Map(value, at, [&](const json& member, const std::string& where) {
           return member.is_array() ? Strings(member, where, draft_ == kDraft4)
-                                   : Schema(member, where);
+                                   : Nested(member, where);
         });
       case Shape::kStringsMap:
         if (!value.is_object()) return want("object");
@@ -285,7 +290,7 @@ class Checker {
     if (non_empty && value.empty()) return Error{at, "minItems: got 0, want 1", {}};
     std::vector<Error> errors;
     for (size_t i = 0; i < value.size(); ++i) {
-      if (auto error = Schema(value[i], at + "/" + std::to_string(i))) errors.push_back(*error);
+      if (auto error = Nested(value[i], at + "/" + std::to_string(i))) errors.push_back(*error);
     }
     return Collapse(std::move(errors), at);
   }
@@ -360,7 +365,7 @@ std::vector<Error> CheckMetaSchema(const Document& document) {
 std::vector<Error> CheckAgainstMetaSchema(const json& value, Draft draft) {
   std::optional<Error> error = Checker(draft).Schema(value, "");
   if (!error) return {};
-  if (error->message == "validation failed") return std::move(error->causes);
+  if (error->group) return std::move(error->causes);
   return {std::move(*error)};
 }
 

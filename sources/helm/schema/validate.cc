@@ -108,7 +108,10 @@ class Validator {
     Scope scope{&schema, nullptr, 0, {}};
     Evaluated evaluated;
     std::vector<std::string> location;
-    return Apply(schema, value, location, scope, evaluated);
+    std::vector<Error> errors = Apply(schema, value, location, scope, evaluated);
+    // The library reports a lone group by its members.
+    if (errors.size() == 1 && errors[0].group) return std::move(errors[0].causes);
+    return errors;
   }
 
  private:
@@ -165,7 +168,9 @@ class Validator {
     Evaluated mine;
     std::vector<Error> errors = Apply(schema, value, location, child, mine);
     if (errors.empty()) evaluated.Merge(mine);
-    return Collapse(std::move(errors), JoinPointer(location));
+    std::string at = JoinPointer(location);
+    std::optional<Error> error = Collapse(std::move(errors), at);
+    return keyword.empty() ? error : ThroughReference(std::move(error), at);
   }
 
   // The library's validateVal: a schema on a member or item of the value.
