@@ -111,7 +111,7 @@ class Document {
   std::map<std::string, std::map<std::string, std::string>> dynamic_anchors_;
 };
 
-// The keywords of `draft` whose values are schemas, lists of schemas or maps of schemas.
+// The keywords (of any draft) whose values are schemas, lists of schemas or maps of schemas.
 enum class Holds { kSchema, kList, kMap };
 const std::vector<std::pair<std::string_view, Holds>>& SchemaKeywords();
 
