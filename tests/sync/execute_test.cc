@@ -682,6 +682,9 @@ kind: ConfigMap
 metadata: {name: settings}
 )"));
   ASSERT_EQ(outcome.phase, OperationPhase::kSucceeded) << outcome.message << "\n" << Log();
+  // The last wave is not awaited: its watch event may still be on its way.
+  ASSERT_TRUE(testing::Eventually([&] { return recorder.Created("settings") > 0; },
+                                  std::chrono::milliseconds(50)));
   int64_t succeeded = recorder.First(
       "migrate", [](const kube::Object& pod) { return PodPhase(pod) == "Succeeded"; });
   int64_t settings = recorder.Created("settings");
