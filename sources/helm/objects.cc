@@ -76,6 +76,66 @@ constexpr std::string_view kDefaultApiVersions[] = {
     "apiextensions.k8s.io/v1",
 };
 
+// The same as helm 3.17.2 lists it (client-go 1.32).
+constexpr std::string_view kHelm3ApiVersions[] = {
+    "v1",
+    "admissionregistration.k8s.io/v1",
+    "admissionregistration.k8s.io/v1alpha1",
+    "admissionregistration.k8s.io/v1beta1",
+    "internal.apiserver.k8s.io/v1alpha1",
+    "apps/v1",
+    "apps/v1beta1",
+    "apps/v1beta2",
+    "authentication.k8s.io/v1",
+    "authentication.k8s.io/v1alpha1",
+    "authentication.k8s.io/v1beta1",
+    "authorization.k8s.io/v1",
+    "authorization.k8s.io/v1beta1",
+    "autoscaling/v1",
+    "autoscaling/v2",
+    "autoscaling/v2beta1",
+    "autoscaling/v2beta2",
+    "batch/v1",
+    "batch/v1beta1",
+    "certificates.k8s.io/v1",
+    "certificates.k8s.io/v1beta1",
+    "certificates.k8s.io/v1alpha1",
+    "coordination.k8s.io/v1alpha2",
+    "coordination.k8s.io/v1beta1",
+    "coordination.k8s.io/v1",
+    "discovery.k8s.io/v1",
+    "discovery.k8s.io/v1beta1",
+    "events.k8s.io/v1",
+    "events.k8s.io/v1beta1",
+    "extensions/v1beta1",
+    "flowcontrol.apiserver.k8s.io/v1",
+    "flowcontrol.apiserver.k8s.io/v1beta1",
+    "flowcontrol.apiserver.k8s.io/v1beta2",
+    "flowcontrol.apiserver.k8s.io/v1beta3",
+    "networking.k8s.io/v1",
+    "networking.k8s.io/v1alpha1",
+    "networking.k8s.io/v1beta1",
+    "node.k8s.io/v1",
+    "node.k8s.io/v1alpha1",
+    "node.k8s.io/v1beta1",
+    "policy/v1",
+    "policy/v1beta1",
+    "rbac.authorization.k8s.io/v1",
+    "rbac.authorization.k8s.io/v1beta1",
+    "rbac.authorization.k8s.io/v1alpha1",
+    "resource.k8s.io/v1beta1",
+    "resource.k8s.io/v1alpha3",
+    "scheduling.k8s.io/v1alpha1",
+    "scheduling.k8s.io/v1beta1",
+    "scheduling.k8s.io/v1",
+    "storage.k8s.io/v1beta1",
+    "storage.k8s.io/v1",
+    "storage.k8s.io/v1alpha1",
+    "storagemigration.k8s.io/v1alpha1",
+    "apiextensions.k8s.io/v1beta1",
+    "apiextensions.k8s.io/v1",
+};
+
 // Go checks a method's arguments before calling it: `want` strings.
 Status WantArgs(const std::vector<Value>& args, size_t want) {
   if (args.size() != want) {
@@ -197,7 +257,8 @@ class FilesType : public tmpl::Methods, public std::enable_shared_from_this<File
 }  // namespace
 
 Value MakeCapabilities(const Options& options, Status& status) {
-  std::string version = "v1.35.0";
+  bool helm3 = options.helm_major == 3;
+  std::string version = helm3 ? "v1.32.0" : "v1.35.0";
   if (!options.kube_version.empty()) {
     version = options.kube_version;
     if (!version.starts_with('v')) version = "v" + version;
@@ -216,18 +277,22 @@ Value MakeCapabilities(const Options& options, Status& status) {
       Value::String(dot == std::string::npos ? "0" : numbers.substr(dot + 1, second - dot - 1));
   kube.set_methods(std::make_shared<KubeVersion>());
 
-  std::vector<std::string> api_versions(std::begin(kDefaultApiVersions),
-                                        std::end(kDefaultApiVersions));
+  std::vector<std::string> api_versions =
+      helm3 ? std::vector<std::string>(std::begin(kHelm3ApiVersions), std::end(kHelm3ApiVersions))
+            : std::vector<std::string>(std::begin(kDefaultApiVersions),
+                                       std::end(kDefaultApiVersions));
   api_versions.insert(api_versions.end(), options.api_versions.begin(), options.api_versions.end());
   Value apis = Value::StringList(api_versions);
   apis.set_methods(std::make_shared<VersionSet>());
 
   Value helm = Value::Map();
-  helm.mutable_map()["Version"] = Value::String("v4.1.4");
-  helm.mutable_map()["GitCommit"] = Value::String("05fa37973dc9e42b76e1d2883494c87174b6074f");
+  helm.mutable_map()["Version"] = Value::String(helm3 ? "v3.17.2" : "v4.1.4");
+  helm.mutable_map()["GitCommit"] =
+      Value::String(helm3 ? "cc0bbbd6d6276b83880042c1ecb34087e84d41eb"
+                          : "05fa37973dc9e42b76e1d2883494c87174b6074f");
   helm.mutable_map()["GitTreeState"] = Value::String("clean");
-  helm.mutable_map()["GoVersion"] = Value::String("go1.25.9");
-  helm.mutable_map()["KubeClientVersion"] = Value::String("v1.35");
+  helm.mutable_map()["GoVersion"] = Value::String(helm3 ? "go1.23.7" : "go1.25.9");
+  if (!helm3) helm.mutable_map()["KubeClientVersion"] = Value::String("v1.35");
 
   Value capabilities = Value::Map();
   capabilities.mutable_map()["KubeVersion"] = kube;

@@ -526,8 +526,28 @@ class Builder {
         }
       }
     }
-    if (k.contains("helmCharts") || k.contains("helmChartInflationGenerator")) {
-      return Status::Invalid("helmCharts: not supported yet by Converge's kustomize renderer");
+    return InflateHelmCharts(dir, k, acc);
+  }
+
+  Status InflateHelmCharts(const std::string& dir, const json& k, ResMap& acc) {
+    HelmContext context{
+        .tree = tree_,
+        .resolve =
+            [&](std::string_view rel) { return ResolvePath(dir, rel, options_.display_root); },
+        .read = [&](std::string_view rel) { return ReadRestricted(dir, rel); },
+        .abs = [&](std::string_view path) { return Abs(path); },
+    };
+    for (const json& entry : HelmChartEntries(k)) {
+      Result<std::string> text = InflateHelmChart(entry, context);
+      if (!text.ok()) return text.status();
+      ResMap generated;
+      std::string source = tree::Join(StringOf(entry, "chartHome"), StringOf(entry, "name"));
+      if (Status s = LoadResourceFile(tree::Join(dir, source), *text, generated); !s.ok()) return s;
+      for (Resource& resource : generated) {
+        if (Status s = AbsorbGenerated(acc, std::move(resource), ""); !s.ok()) {
+          return s.Wrap("merging from generator");
+        }
+      }
     }
     return Status();
   }

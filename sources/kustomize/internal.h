@@ -104,6 +104,20 @@ Status AbsorbGenerated(ResMap& resources, Resource generated, std::string_view b
 // kustomize's content hash of a ConfigMap or Secret ("6b85g79g7g").
 std::string ContentHash(const json& object);
 
+// helmCharts. What the generator needs from the build: the tree, paths relative to the
+// kustomization resolved to tree paths, and files read under the load restrictor.
+struct HelmContext {
+  const tree::FileTree& tree;
+  std::function<Result<std::string>(std::string_view path)> resolve;
+  ReadFile read;
+  std::function<std::string(std::string_view tree_path)> abs;  // a path as messages show it
+};
+// The kustomization's helmCharts, then its deprecated helmChartInflationGenerator entries,
+// each with helmGlobals' fields and the default chartHome filled in.
+json HelmChartEntries(const json& kustomization);
+// What `helm template` prints for one entry, as kustomize runs helm 3 with it.
+Result<std::string> InflateHelmChart(const json& entry, const HelmContext& context);
+
 // Patches.
 struct Selector {
   std::string group, version, kind, name, ns;
