@@ -542,7 +542,9 @@ class Builder {
       if (!text.ok()) return text.status();
       ResMap generated;
       std::string source = tree::Join(StringOf(entry, "chartHome"), StringOf(entry, "name"));
-      if (Status s = LoadResourceFile(tree::Join(dir, source), *text, generated); !s.ok()) return s;
+      if (Status s = LoadResourceFile(tree::Join(dir, source), *text, generated); !s.ok()) {
+        return s.Wrap("could not parse rnode slice into resource map");
+      }
       for (Resource& resource : generated) {
         if (Status s = AbsorbGenerated(acc, std::move(resource), ""); !s.ok()) {
           return s.Wrap("merging from generator");

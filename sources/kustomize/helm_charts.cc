@@ -31,18 +31,28 @@ json WithoutNulls(json node) {
   return node;
 }
 
+std::string_view NodeKind(const json& node) {
+  return node.is_object() ? "MappingNode" : node.is_array() ? "SequenceNode" : "ScalarNode";
+}
+
 // kyaml's merge2 without a schema: `src` wins over `dest`, maps merge deeply, a null in `src`
-// deletes the field, and lists are replaced whole.
-json MergeValues(json dest, const json& src) {
-  if (!src.is_object() || !dest.is_object()) return WithoutNulls(src);
+// deletes the field, lists are replaced whole, and a field of another kind is an error.
+Result<json> MergeValues(json dest, const json& src) {
+  if (dest.is_null()) return WithoutNulls(src);
+  if (NodeKind(dest) != NodeKind(src)) {
+    return Status::Invalid("wrong node kind: expected " + std::string(NodeKind(dest)) +
+                           " but got " + std::string(NodeKind(src)) + ": node contents:\n" +
+                           kube::EncodeYaml(src));
+  }
+  if (!src.is_object()) return WithoutNulls(src);
   for (auto it = src.begin(); it != src.end(); ++it) {
     if (it->is_null()) {
       dest.erase(it.key());
       continue;
     }
-    auto existing = dest.find(it.key());
-    dest[it.key()] =
-        existing != dest.end() ? MergeValues(std::move(*existing), *it) : WithoutNulls(*it);
+    Result<json> merged = MergeValues(dest.value(it.key(), json()), *it);
+    if (!merged.ok()) return merged.status();
+    dest[it.key()] = std::move(*merged);
   }
   return dest;
 }
@@ -107,36 +117,50 @@ std::string ChartPath(const json& entry) {
   return tree::Join(home, name);
 }
 
+// valuesInline merged with the values file as valuesMerge says (override: inline wins; merge:
+// the file wins), read as kyaml reads it.
+Result<json> MergeInline(const json& inline_values, const std::string& merge,
+                         const std::string& text, const std::string& source) {
+  Result<std::vector<kube::Document>> docs =
+      kube::DecodeStream(text, source, kube::DecodeOptions{.yaml_1_2 = true});
+  if (!docs.ok()) {
+    std::string message = helm::GoYamlError(docs.status().message());
+    constexpr std::string_view kConverting = "error converting YAML to JSON: ";
+    if (message.starts_with(kConverting)) message.erase(0, kConverting.size());
+    return Status::Invalid("could not parse values file into rnode: " + message);
+  }
+  if (docs->empty()) return Status::Invalid("could not parse values file into rnode: EOF");
+  const json& file = docs->front().value;
+  Result<json> merged =
+      merge == "override" ? MergeValues(file, inline_values) : MergeValues(inline_values, file);
+  if (!merged.ok()) return merged.status().Wrap("could not merge values");
+  return merged;
+}
+
 // The user values, as the files kustomize hands helm with -f: the values file, or the inline
-// values merged with it, then the additional files.
+// values (merged with it unless valuesMerge is replace), then the additional files.
 Result<helm::ValueOptions> UserValues(const json& entry, const HelmContext& context,
                                       const std::vector<std::string>& additional) {
   std::string values_file = StringOf(entry, "valuesFile");
   if (values_file.empty()) values_file = tree::Join(ChartPath(entry), "values.yaml");
-  Result<std::string> text = context.read(values_file);
-  if (!text.ok()) return text.status();
-  helm::ValueOptions options;
   json inline_values = entry.value("valuesInline", json::object());
-  if (inline_values.is_object() && !inline_values.empty()) {
-    std::string merge = entry.value("valuesMerge", "override");
-    json merged = inline_values;
-    if (merge != "replace") {
-      Result<std::vector<kube::Document>> docs = kube::DecodeStream(
-          *text, context.abs(values_file), kube::DecodeOptions{.yaml_1_2 = true});
-      if (!docs.ok()) {
-        std::string message = helm::GoYamlError(docs.status().message());
-        constexpr std::string_view kConverting = "error converting YAML to JSON: ";
-        if (message.starts_with(kConverting)) message.erase(0, kConverting.size());
-        return Status::Invalid("could not parse values file into rnode: " + message);
-      }
-      json file = docs->empty() ? json::object() : docs->front().value;
-      merged =
-          merge == "override" ? MergeValues(file, inline_values) : MergeValues(inline_values, file);
-    }
+  std::string merge = entry.value("valuesMerge", "override");
+  bool has_inline = inline_values.is_object() && !inline_values.empty();
+  helm::ValueOptions options;
+  if (has_inline && merge == "replace") {
     // JSON text is YAML that keeps every string a string whatever it spells.
-    options.files.emplace_back(context.abs(values_file), merged.dump());
+    options.files.emplace_back("valuesInline", inline_values.dump());
   } else {
-    options.files.emplace_back(context.abs(values_file), std::move(*text));
+    Result<std::string> text = context.read(values_file);
+    if (!text.ok()) return text.status();
+    std::string source = context.abs(values_file);
+    if (has_inline) {
+      Result<json> merged = MergeInline(inline_values, merge, *text, source);
+      if (!merged.ok()) return merged.status();
+      options.files.emplace_back(source, merged->dump());
+    } else {
+      options.files.emplace_back(source, std::move(*text));
+    }
   }
   for (size_t i = 0; i < additional.size(); ++i) {
     options.files.emplace_back(context.abs(entry["additionalValuesFiles"][i].get<std::string>()),
