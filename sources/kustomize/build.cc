@@ -345,12 +345,19 @@ class Builder {
     return k;
   }
 
+  // A kustomization's own accumulation: its transformers see the field specs of its
+  // configurations and crds and of those it accumulates; its parent sees them too.
   Result<ResMap> AccumulateDir(const std::string& dir, const json& k) {
     visiting_.push_back(dir);
+    configs_.emplace_back();
     ResMap resources;
     Status status = Accumulate(dir, k, resources);
     visiting_.pop_back();
+    TransformerConfig config = std::move(configs_.back());
+    configs_.pop_back();
+    if (!configs_.empty()) configs_.back().Merge(config);
     if (!status.ok()) return status;
+    config_ = std::move(config);
     return resources;
   }
 
@@ -479,10 +486,7 @@ class Builder {
     for (const std::string& entry : entries) {
       if (Status s = AccumulateResource(dir, entry, acc); !s.ok()) return s;
     }
-    for (const std::string& configuration : StringList(k, "configurations")) {
-      Result<std::string> text = ReadRestricted(dir, configuration);
-      if (!text.ok()) return text.status();
-    }
+    if (Status s = LoadConfigurations(dir, k); !s.ok()) return s;
     if (Status s = RunGenerators(dir, k, acc); !s.ok()) return s;
     for (const std::string& component : StringList(k, "components")) {
       Result<std::string> path = ResolvePath(dir, component, options_.display_root);
@@ -507,6 +511,42 @@ class Builder {
       }
     }
     return Transform(dir, k, acc);
+  }
+
+  // The field specs of `configurations` and `crds` files, added to the current accumulation.
+  Status LoadConfigurations(const std::string& dir, const json& k) {
+    for (const std::string& entry : StringList(k, "configurations")) {
+      Result<json> document = LoadConfigDocument(dir, entry);
+      if (!document.ok()) return document.status();
+      Result<TransformerConfig> config = ParseConfigurations(*document);
+      if (!config.ok()) return config.status().Wrap(Abs(tree::Join(dir, entry)));
+      configs_.back().Merge(*config);
+    }
+    std::vector<std::string> crds = StringList(k, "crds");
+    std::string context = "loading CRDs [";
+    for (const std::string& entry : crds) context += (entry == crds.front() ? "" : " ") + entry;
+    context += "]";
+    for (const std::string& entry : crds) {
+      Result<json> document = LoadConfigDocument(dir, entry);
+      if (!document.ok()) return document.status().Wrap(context);
+      Result<TransformerConfig> config = ParseCrdDefinitions(*document);
+      if (!config.ok()) {
+        return config.status()
+            .Wrap("unable to parse open API definition from '" + entry + "'")
+            .Wrap(context);
+      }
+      configs_.back().Merge(*config);
+    }
+    return Status();
+  }
+
+  Result<json> LoadConfigDocument(const std::string& dir, const std::string& entry) {
+    Result<std::string> text = ReadRestricted(dir, entry);
+    if (!text.ok()) return text.status();
+    Result<std::vector<kube::Document>> docs =
+        kube::DecodeStream(*text, Abs(tree::Join(dir, entry)));
+    if (!docs.ok()) return docs.status();
+    return docs->empty() ? json() : docs->front().value;
   }
 
   Status RunGenerators(const std::string& dir, const json& k, ResMap& acc) {
@@ -719,7 +759,10 @@ class Builder {
       for (const json& entry : *labels) {
         std::vector<FieldSpec> specs = ParseFieldSpecs(entry.value("fields", json()));
         if (entry.value("includeSelectors", false)) {
-          for (const FieldSpec& spec : CommonLabelSpecs()) specs.push_back(spec);
+          for (const FieldSpec& spec :
+               WithExtra(CommonLabelSpecs(), configs_.back().common_labels)) {
+            specs.push_back(spec);
+          }
         } else if (entry.value("includeTemplates", false)) {
           for (const FieldSpec& spec : TemplateLabelSpecs()) specs.push_back(spec);
         } else {
@@ -730,7 +773,8 @@ class Builder {
         }
       }
     }
-    return AddMapEntries(acc, k.value("commonLabels", json::object()), CommonLabelSpecs());
+    return AddMapEntries(acc, k.value("commonLabels", json::object()),
+                         WithExtra(CommonLabelSpecs(), configs_.back().common_labels));
   }
 
   Status RunTransformerConfigs(const std::string& dir, const json& k, ResMap& acc) {
@@ -770,10 +814,10 @@ class Builder {
       return AddNamePrefixSuffix(acc, StringOf(config, "prefix"), StringOf(config, "suffix"));
     }
     if (kind == "ImageTagTransformer") {
-      return TransformImages(acc, json::array({config.value("imageTag", json::object())}));
+      return TransformImages(acc, json::array({config.value("imageTag", json::object())}), {});
     }
     if (kind == "ReplicaCountTransformer") {
-      return TransformReplicas(acc, json::array({config.value("replica", json::object())}));
+      return TransformReplicas(acc, json::array({config.value("replica", json::object())}), {});
     }
     return Status::Invalid("builtin transformer " + kind +
                            " is not supported by Converge's kustomize renderer yet");
@@ -806,6 +850,7 @@ class Builder {
   }
 
   Status Transform(const std::string& dir, const json& k, ResMap& acc) {
+    const TransformerConfig& config = configs_.back();
     if (Status s = ApplyPatchesStrategicMerge(dir, k, acc); !s.ok()) return s;
     auto patches = k.find("patches");
     if (patches != k.end() && patches->is_array()) {
@@ -818,13 +863,18 @@ class Builder {
     if (Status s = AddNamePrefixSuffix(acc, "", StringOf(k, "nameSuffix")); !s.ok()) return s;
     if (Status s = ApplyLabels(k, acc); !s.ok()) return s;
     if (Status s = AddMapEntries(acc, k.value("commonAnnotations", json::object()),
-                                 CommonAnnotationSpecs());
+                                 WithExtra(CommonAnnotationSpecs(), config.common_annotations));
         !s.ok()) {
       return s;
     }
     if (Status s = ApplyPatchesJson6902(dir, k, acc); !s.ok()) return s;
-    if (Status s = TransformReplicas(acc, k.value("replicas", json::array())); !s.ok()) return s;
-    if (Status s = TransformImages(acc, k.value("images", json::array())); !s.ok()) return s;
+    if (Status s = TransformReplicas(acc, k.value("replicas", json::array()), config.replicas);
+        !s.ok()) {
+      return s;
+    }
+    if (Status s = TransformImages(acc, k.value("images", json::array()), config.images); !s.ok()) {
+      return s;
+    }
     Result<json> replacements = LoadReplacements(dir, k.value("replacements", json::array()));
     if (!replacements.ok()) return replacements.status();
     if (Status s = ApplyReplacements(acc, *replacements); !s.ok()) return s;
@@ -837,12 +887,16 @@ class Builder {
   }
 
   const std::vector<json>& vars() const { return vars_; }
+  // The top kustomization's field specs, once built.
+  const TransformerConfig& config() const { return config_; }
 
  private:
   const tree::FileTree& tree_;
   const Options& options_;
   std::vector<std::string> visiting_;
   std::vector<json> vars_;
+  std::vector<TransformerConfig> configs_;  // one per kustomization being accumulated
+  TransformerConfig config_;
 };
 
 bool IsLocalConfig(const kube::Object& object) {
@@ -868,7 +922,9 @@ Result<std::vector<kube::Object>> Build(const tree::FileTree& tree, std::string_
   Result<ResMap> resources = builder.AccumulateDir(std::string(dir), *k);
   if (!resources.ok()) return resources.status();
   AddHashSuffixes(*resources);
-  if (Status s = FixNameReferences(*resources); !s.ok()) return s;
+  if (Status s = FixNameReferences(*resources, builder.config().name_references); !s.ok()) {
+    return s;
+  }
   if (Status s = SubstituteVars(*resources, json(builder.vars())); !s.ok()) return s;
   std::erase_if(*resources, [](const Resource& r) { return IsLocalConfig(r.object); });
   json sort_options = k->value("sortOptions", json::object());
