@@ -76,65 +76,23 @@ constexpr std::string_view kDefaultApiVersions[] = {
     "apiextensions.k8s.io/v1",
 };
 
-// The same as helm 3.17.2 lists it (client-go 1.32).
-constexpr std::string_view kHelm3ApiVersions[] = {
-    "v1",
-    "admissionregistration.k8s.io/v1",
-    "admissionregistration.k8s.io/v1alpha1",
-    "admissionregistration.k8s.io/v1beta1",
-    "internal.apiserver.k8s.io/v1alpha1",
-    "apps/v1",
-    "apps/v1beta1",
-    "apps/v1beta2",
-    "authentication.k8s.io/v1",
-    "authentication.k8s.io/v1alpha1",
-    "authentication.k8s.io/v1beta1",
-    "authorization.k8s.io/v1",
-    "authorization.k8s.io/v1beta1",
-    "autoscaling/v1",
-    "autoscaling/v2",
-    "autoscaling/v2beta1",
-    "autoscaling/v2beta2",
-    "batch/v1",
-    "batch/v1beta1",
-    "certificates.k8s.io/v1",
-    "certificates.k8s.io/v1beta1",
-    "certificates.k8s.io/v1alpha1",
-    "coordination.k8s.io/v1alpha2",
-    "coordination.k8s.io/v1beta1",
-    "coordination.k8s.io/v1",
-    "discovery.k8s.io/v1",
-    "discovery.k8s.io/v1beta1",
-    "events.k8s.io/v1",
-    "events.k8s.io/v1beta1",
-    "extensions/v1beta1",
-    "flowcontrol.apiserver.k8s.io/v1",
-    "flowcontrol.apiserver.k8s.io/v1beta1",
-    "flowcontrol.apiserver.k8s.io/v1beta2",
-    "flowcontrol.apiserver.k8s.io/v1beta3",
-    "networking.k8s.io/v1",
-    "networking.k8s.io/v1alpha1",
-    "networking.k8s.io/v1beta1",
-    "node.k8s.io/v1",
-    "node.k8s.io/v1alpha1",
-    "node.k8s.io/v1beta1",
-    "policy/v1",
-    "policy/v1beta1",
-    "rbac.authorization.k8s.io/v1",
-    "rbac.authorization.k8s.io/v1beta1",
-    "rbac.authorization.k8s.io/v1alpha1",
-    "resource.k8s.io/v1beta1",
-    "resource.k8s.io/v1alpha3",
-    "scheduling.k8s.io/v1alpha1",
-    "scheduling.k8s.io/v1beta1",
-    "scheduling.k8s.io/v1",
-    "storage.k8s.io/v1beta1",
-    "storage.k8s.io/v1",
-    "storage.k8s.io/v1alpha1",
-    "storagemigration.k8s.io/v1alpha1",
-    "apiextensions.k8s.io/v1beta1",
-    "apiextensions.k8s.io/v1",
-};
+// The scheme's versions as helm 4.1.4 lists them, or as helm 3.17.2 (client-go 1.32) does:
+// without those Kubernetes 1.33 to 1.35 added, with the alphas it has since dropped.
+std::vector<std::string> DefaultApiVersions(bool helm3) {
+  std::vector<std::string> out;
+  for (std::string_view version : kDefaultApiVersions) {
+    if (helm3 && (version == "resource.k8s.io/v1" || version == "resource.k8s.io/v1beta2")) {
+      continue;
+    }
+    if (helm3 && version == "storagemigration.k8s.io/v1beta1") {
+      out.emplace_back("storagemigration.k8s.io/v1alpha1");
+      continue;
+    }
+    out.emplace_back(version);
+    if (helm3 && version == "networking.k8s.io/v1") out.emplace_back("networking.k8s.io/v1alpha1");
+  }
+  return out;
+}
 
 // Go checks a method's arguments before calling it: `want` strings.
 Status WantArgs(const std::vector<Value>& args, size_t want) {
@@ -277,10 +235,7 @@ Value MakeCapabilities(const Options& options, Status& status) {
       Value::String(dot == std::string::npos ? "0" : numbers.substr(dot + 1, second - dot - 1));
   kube.set_methods(std::make_shared<KubeVersion>());
 
-  std::vector<std::string> api_versions =
-      helm3 ? std::vector<std::string>(std::begin(kHelm3ApiVersions), std::end(kHelm3ApiVersions))
-            : std::vector<std::string>(std::begin(kDefaultApiVersions),
-                                       std::end(kDefaultApiVersions));
+  std::vector<std::string> api_versions = DefaultApiVersions(helm3);
   api_versions.insert(api_versions.end(), options.api_versions.begin(), options.api_versions.end());
   Value apis = Value::StringList(api_versions);
   apis.set_methods(std::make_shared<VersionSet>());
