@@ -566,10 +566,69 @@ class Builder {
         }
       }
     }
-    return InflateHelmCharts(dir, k, acc);
+    if (Status s = InflateHelmCharts(dir, HelmChartEntries(k), acc); !s.ok()) return s;
+    return RunGeneratorConfigs(dir, k, acc);
   }
 
-  Status InflateHelmCharts(const std::string& dir, const json& k, ResMap& acc) {
+  // `generators` entries: built-in generator configurations, in files or inline.
+  Status RunGeneratorConfigs(const std::string& dir, const json& k, ResMap& acc) {
+    for (const std::string& entry : StringList(k, "generators")) {
+      bool inline_config = entry.find('\n') != std::string::npos;
+      Result<std::string> path = ResolvePath(dir, entry, options_.display_root);
+      Result<tree::EntryType> type = path.ok() && !inline_config
+                                         ? tree_.Stat(*path)
+                                         : Result<tree::EntryType>(Status::NotFound(entry));
+      if (type.ok() && *type == tree::EntryType::kDirectory) {
+        return Status::Invalid("generators: '" + entry +
+                               "': a kustomization of generator configurations is not supported "
+                               "by Converge's kustomize renderer");
+      }
+      Result<std::string> text =
+          inline_config ? Result<std::string>(entry) : ReadRestricted(dir, entry);
+      if (!text.ok()) return text.status();
+      Result<std::vector<kube::Document>> docs =
+          kube::DecodeStream(*text, Abs(tree::Join(dir, inline_config ? "" : entry)),
+                             kube::DecodeOptions{.yaml_1_2 = true});
+      if (!docs.ok()) return docs.status();
+      for (const kube::Document& doc : *docs) {
+        if (Status s = RunGeneratorConfig(dir, doc.value, acc); !s.ok()) return s;
+      }
+    }
+    return Status();
+  }
+
+  Status RunGeneratorConfig(const std::string& dir, const json& config, ResMap& acc) {
+    if (!config.is_object()) return Status();
+    std::string kind = StringOf(config, "kind");
+    if (StringOf(config, "apiVersion") != "builtin") {
+      return Status::Invalid(
+          "loading generator plugins: failed to load generator: external plugins disabled; unable "
+          "to load external plugin '" +
+          kind + "'");
+    }
+    if (kind == "HelmChartInflationGenerator") {
+      json entry = config;
+      if (StringOf(entry, "chartHome").empty()) entry["chartHome"] = "charts";
+      return InflateHelmCharts(dir, json::array({entry}), acc);
+    }
+    if (kind != "ConfigMapGenerator" && kind != "SecretGenerator") {
+      return Status::Invalid("builtin generator " + kind +
+                             " is not supported by Converge's kustomize renderer");
+    }
+    json args = config;
+    json metadata = config.value("metadata", json::object());
+    args["name"] = metadata.value("name", json(""));
+    if (metadata.contains("namespace")) args["namespace"] = metadata["namespace"];
+    ReadFile read = [&](std::string_view rel) { return ReadRestricted(dir, rel); };
+    Result<Resource> generated = kind == "SecretGenerator"
+                                     ? GenerateSecret(args, json::object(), read)
+                                     : GenerateConfigMap(args, json::object(), read);
+    if (!generated.ok()) return generated.status();
+    Status status = AbsorbGenerated(acc, std::move(*generated), args.value("behavior", "create"));
+    return status.Wrap("merging from generator");
+  }
+
+  Status InflateHelmCharts(const std::string& dir, const json& entries, ResMap& acc) {
     HelmContext context{
         .tree = tree_,
         .resolve =
@@ -577,7 +636,7 @@ class Builder {
         .read = [&](std::string_view rel) { return ReadRestricted(dir, rel); },
         .abs = [&](std::string_view path) { return Abs(path); },
     };
-    for (const json& entry : HelmChartEntries(k)) {
+    for (const json& entry : entries) {
       Result<std::string> text = InflateHelmChart(entry, context);
       if (!text.ok()) return text.status();
       ResMap generated;
