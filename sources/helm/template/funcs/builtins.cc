@@ -127,6 +127,7 @@ CONVERGE_FUNC(FnLen) {
     case Value::Kind::kNil:
       return Status::Invalid("len of nil pointer");
     case Value::Kind::kString:
+    case Value::Kind::kBytes:
       return Value::Int(static_cast<int64_t>(item.string_value().size()));
     case Value::Kind::kList:
       return Value::Int(static_cast<int64_t>(item.list().size()));
@@ -144,6 +145,7 @@ CONVERGE_FUNC(FnIndex) {
   for (size_t i = 1; i < args.size(); ++i) {
     const Value& index = args[i];
     if (item.IsNil()) return Status::Invalid("index of nil pointer");
+    if (item.kind() == Value::Kind::kBytes) item = Value::List(ByteList(item), ElemType::kInt);
     if (item.kind() == Value::Kind::kList || item.kind() == Value::Kind::kString) {
       if (index.IsNil()) return Status::Invalid("cannot index slice/array with nil");
       if (!index.IsInteger()) {

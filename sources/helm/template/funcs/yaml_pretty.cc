@@ -8,6 +8,7 @@
 
 #include <yaml.h>
 
+#include "base/base64.h"
 #include "base/gosort.h"
 #include "base/utf8.h"
 #include "base/yaml_key_order.h"
@@ -236,6 +237,8 @@ class PrettyEmitter {
       }
       case Value::Kind::kString:
         return String(value.string_value(), indent, false);
+      case Value::Kind::kBytes:
+        return String(Base64Encode(value.bytes_value()), indent, false);
       case Value::Kind::kList:
         return "[]";
       case Value::Kind::kMap:
