@@ -1,6 +1,7 @@
 // Go's text/template builtins (funcs.go), with their exact error texts.
 
 #include <cmath>
+#include <utility>
 
 #include "sources/helm/template/fmt.h"
 #include "sources/helm/template/funcs/funcs.h"
@@ -165,7 +166,9 @@ CONVERGE_FUNC(FnIndex) {
         item = Value::Int(static_cast<unsigned char>(item.string_value()[static_cast<size_t>(x)]));
       } else {
         bool boxed = item.HoldsInterfaces();
-        item = item.list()[static_cast<size_t>(x)];
+        // A copy first: `item` may hold the only reference to its list (a []byte's numbers).
+        Value element = item.list()[static_cast<size_t>(x)];
+        item = std::move(element);
         item.set_boxed(boxed);
       }
       continue;
