@@ -174,12 +174,13 @@ class FilesType : public tmpl::Methods, public std::enable_shared_from_this<File
     if (Status s = WantArgs(args, no_args ? 0 : 1); !s.ok()) return s;
     if (method == "Get" || method == "GetBytes") {
       auto found = files.find(args[0].string_value());
-      return Value::String(found == files.end() ? "" : found->second.string_value());
+      std::string data = found == files.end() ? "" : found->second.bytes_value();
+      return method == "Get" ? Value::String(std::move(data)) : Value::Bytes(std::move(data));
     }
     if (method == "Lines") {
       auto found = files.find(args[0].string_value());
       if (found == files.end()) return Value::List({}, ElemType::kString);
-      std::string text = found->second.string_value();
+      std::string text = found->second.bytes_value();
       if (text.ends_with('\n')) text.pop_back();
       std::vector<std::string> lines;
       size_t start = 0;
@@ -205,8 +206,8 @@ class FilesType : public tmpl::Methods, public std::enable_shared_from_this<File
     // helm4 prints an empty selection as "{}", not "".
     Value map = Value::Map();
     for (const auto& [name, data] : files) {
-      map.mutable_map()[BaseName(name)] =
-          method == "AsConfig" ? data : Value::String(Base64Encode(data.string_value()));
+      map.mutable_map()[BaseName(name)] = Value::String(
+          method == "AsConfig" ? data.bytes_value() : Base64Encode(data.bytes_value()));
     }
     return Value::String(ToYaml(map));
   }
@@ -259,7 +260,7 @@ Value MakeCapabilities(const Options& options, Status& status) {
 
 Value MakeFiles(const std::vector<File>& files) {
   Value map = Value::Map();
-  for (const File& file : files) map.mutable_map()[file.name] = Value::String(file.data);
+  for (const File& file : files) map.mutable_map()[file.name] = Value::Bytes(file.data);
   map.set_methods(std::make_shared<FilesType>());
   return map;
 }
