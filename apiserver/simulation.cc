@@ -70,6 +70,107 @@ void KeepTimes(json& status, const json& old_status) {
   for (const char* field : {"startTime", "completionTime"}) {
     if (status.contains(field) && old_status.contains(field)) status[field] = old_status[field];
   }
+  // A container that stays running, waiting or terminated keeps the times of that state.
+  const json& old_containers = old_status.value("containerStatuses", json::array());
+  if (!status.contains("containerStatuses") ||
+      status["containerStatuses"].size() != old_containers.size()) {
+    return;
+  }
+  for (size_t i = 0; i < old_containers.size(); ++i) {
+    json& state = status["containerStatuses"][i]["state"];
+    const json& old_state = old_containers[i].value("state", json::object());
+    if (state.is_object() && old_state.is_object() && state.size() == 1 && old_state.size() == 1 &&
+        state.begin().key() == old_state.begin().key()) {
+      for (const char* field : {"startedAt", "finishedAt"}) {
+        const json& before = old_state.begin().value();
+        if (state.begin()->contains(field) && before.contains(field)) {
+          (*state.begin())[field] = before[field];
+        }
+      }
+    }
+  }
+}
+
+// A Pod's conditions as the kubelet writes them: no message, and no reason when it has none.
+json PodConditions(bool ready, const std::string& initialized_reason,
+                   const std::string& ready_reason) {
+  json conditions = json::array({Condition("Initialized", true, initialized_reason, ""),
+                                 Condition("Ready", ready, ready_reason, ""),
+                                 Condition("ContainersReady", ready, ready_reason, ""),
+                                 Condition("PodScheduled", true, "", "")});
+  for (json& condition : conditions) {
+    condition.erase("lastUpdateTime");
+    condition.erase("message");
+    if (condition["reason"] == "") condition.erase("reason");
+  }
+  return conditions;
+}
+
+// A Pod whose containers keep running: Ready, or crash-looping when simulated to fail.
+json RunningPodStatus(const json& object, const std::string& mode, const std::string& now) {
+  json containers = json::array();
+  for (const json& container : object["spec"].value("containers", json::array())) {
+    json state = mode.empty() ? json{{"running", {{"startedAt", now}}}}
+                              : json{{"waiting",
+                                      {{"reason", "CrashLoopBackOff"},
+                                       {"message", "back-off restarting failed container"}}}};
+    containers.push_back({{"name", container.value("name", "")},
+                          {"image", container.value("image", "")},
+                          {"imageID", ""},
+                          {"ready", mode.empty()},
+                          {"started", mode.empty()},
+                          {"restartCount", mode.empty() ? 0 : 3},
+                          {"state", state}});
+  }
+  bool ok = mode.empty();
+  json status = {{"phase", "Running"},
+                 {"podIP", "10.244.0.10"},
+                 {"podIPs", json::array({{{"ip", "10.244.0.10"}}})},
+                 {"hostIP", "127.0.0.1"},
+                 {"startTime", now},
+                 {"qosClass", "BestEffort"},
+                 {"containerStatuses", containers},
+                 {"conditions", PodConditions(ok, "", ok ? "" : "ContainersNotReady")}};
+  return status;
+}
+
+// A Pod whose containers ran once and exited, as the kubelet reports it: Succeeded with exit
+// code 0, or (simulated to fail) Failed with exit code 1.
+json FinishedPodStatus(const json& object, bool failed, const std::string& now) {
+  json containers = json::array();
+  for (const json& container : object["spec"].value("containers", json::array())) {
+    containers.push_back({{"name", container.value("name", "")},
+                          {"image", container.value("image", "")},
+                          {"imageID", ""},
+                          {"ready", false},
+                          {"started", false},
+                          {"restartCount", 0},
+                          {"state",
+                           {{"terminated",
+                             {{"exitCode", failed ? 1 : 0},
+                              {"reason", failed ? "Error" : "Completed"},
+                              {"startedAt", now},
+                              {"finishedAt", now}}}}}});
+  }
+  std::string reason = failed ? "PodFailed" : "PodCompleted";
+  return {{"phase", failed ? "Failed" : "Succeeded"},
+          {"hostIP", "127.0.0.1"},
+          {"startTime", now},
+          {"qosClass", "BestEffort"},
+          {"containerStatuses", containers},
+          {"conditions", PodConditions(false, reason, reason)}};
+}
+
+// Containers of a Pod with restartPolicy Never or OnFailure run to completion, like a Job's
+// (hang keeps them running). A failure ends the Pod only under Never: OnFailure restarts the
+// container, as the kubelet does.
+json PodStatus(const json& object, const std::string& mode, const std::string& now) {
+  std::string_view restart = kube::StringAt(object, {"spec", "restartPolicy"});
+  bool runs_once = restart == "Never" || restart == "OnFailure";
+  if (!runs_once || mode == "hang" || (mode == "fail" && restart == "OnFailure")) {
+    return RunningPodStatus(object, mode, now);
+  }
+  return FinishedPodStatus(object, mode == "fail", now);
 }
 
 }  // namespace
@@ -255,38 +356,7 @@ void Controllers::Reconcile(const std::string& key) {
       }
     }
   } else if (r == "pods") {
-    json containers = json::array();
-    for (const json& container : object["spec"].value("containers", json::array())) {
-      json state = mode.empty() ? json{{"running", {{"startedAt", now}}}}
-                                : json{{"waiting",
-                                        {{"reason", "CrashLoopBackOff"},
-                                         {"message", "back-off restarting failed container"}}}};
-      containers.push_back({{"name", container.value("name", "")},
-                            {"image", container.value("image", "")},
-                            {"imageID", ""},
-                            {"ready", mode.empty()},
-                            {"started", mode.empty()},
-                            {"restartCount", mode.empty() ? 0 : 3},
-                            {"state", state}});
-    }
-    bool ok = mode.empty();
-    status = {{"phase", "Running"},
-              {"podIP", "10.244.0.10"},
-              {"podIPs", json::array({{{"ip", "10.244.0.10"}}})},
-              {"hostIP", "127.0.0.1"},
-              {"startTime", now},
-              {"qosClass", "BestEffort"},
-              {"containerStatuses", containers},
-              {"conditions",
-               json::array({Condition("Initialized", true, "", ""),
-                            Condition("Ready", ok, ok ? "" : "ContainersNotReady", ""),
-                            Condition("ContainersReady", ok, ok ? "" : "ContainersNotReady", ""),
-                            Condition("PodScheduled", true, "", "")})}};
-    for (json& condition : status["conditions"]) {
-      condition.erase("lastUpdateTime");
-      condition.erase("message");
-      if (condition["reason"] == "") condition.erase("reason");
-    }
+    status = PodStatus(object, mode, now);
   } else if (r == "persistentvolumeclaims") {
     json spec = object.value("spec", json::object());
     json capacity = spec.value("resources", json::object()).value("requests", json::object());

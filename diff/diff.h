@@ -112,6 +112,13 @@ class Differ {
                             const std::vector<kube::Object>& live,
                             const DryRunResults* dry_runs = nullptr) const;
 
+  // RespectIgnoreDifferences, as Argo CD applies it before a sync: `desired` with every field
+  // the rules select for its key set to `live`'s value, or left out where live has none, so
+  // that applying it leaves those fields as they are (an HPA's replicas). Lists of objects
+  // with a merge key are matched item by item, other lists are taken whole from live; status
+  // is never taken. `desired` unchanged when no rule matches its key.
+  kube::Object KeepIgnored(const kube::Object& desired, const kube::Object& live) const;
+
   struct CompiledRule;
   Differ(Differ&&) noexcept;
   Differ& operator=(Differ&&) noexcept;

@@ -125,6 +125,51 @@ bool Wildcard(const std::string& pattern, std::string_view value) {
   return pattern.empty() || pattern == value;
 }
 
+void RestoreFields(json& target, const json& kept, const json& live, bool root);
+
+// Sets `target` (the field `field` of the object being written) to carry what the ignore rules
+// removed from `live`, `kept` being live after the removal.
+void RestoreValue(json& target, const json& kept, const json& live, std::string_view field) {
+  if (live.is_object() && kept.is_object()) {
+    if (!target.is_object()) target = json::object();
+    RestoreFields(target, kept, live, false);
+    return;
+  }
+  const MergeKey* key = live.is_array() && kept.is_array() ? FindMergeKey(field, live) : nullptr;
+  if (key == nullptr) {
+    target = live;
+    return;
+  }
+  if (!target.is_array()) target = json::array();
+  for (const json& item : live) {
+    auto same = [&](const json& other) { return SameItem(*key, item, other); };
+    auto before = std::find_if(kept.begin(), kept.end(), same);
+    if (before != kept.end() && *before == item) continue;
+    auto written = std::find_if(target.begin(), target.end(), same);
+    if (written == target.end()) {
+      // The source dropped the item: it is kept whole, as live has it.
+      target.push_back(item);
+    } else if (before == kept.end()) {
+      *written = item;
+    } else {
+      RestoreValue(*written, *before, item, field);
+    }
+  }
+}
+
+void RestoreFields(json& target, const json& kept, const json& live, bool root) {
+  for (const auto& [field, value] : live.items()) {
+    // status belongs to the object's controller; writing it would make Converge co-own it.
+    if (root && field == "status") continue;
+    auto before = kept.find(field);
+    if (before == kept.end()) {
+      target[field] = value;
+    } else if (*before != value) {
+      RestoreValue(target[field], *before, value, field);
+    }
+  }
+}
+
 }  // namespace
 
 void RemovePath(json& value, const Path& path) {
@@ -185,6 +230,22 @@ void Differ::CompiledRule::Remove(json* desired, json* live) const {
     for (const json& trie : owned) RemoveOwned(*side, trie);
     RemovePaths(*side, std::move(paths));
   }
+}
+
+kube::Object Differ::KeepIgnored(const kube::Object& desired, const kube::Object& live) const {
+  json target;
+  json kept;
+  for (const CompiledRule& rule : rules_) {
+    if (!rule.Matches(desired.Key())) continue;
+    if (target.is_null()) {
+      target = desired.json();
+      kept = live.json();
+    }
+    rule.Remove(&target, &kept);
+  }
+  if (target.is_null()) return desired;
+  RestoreFields(target, kept, live.json(), true);
+  return kube::Object(std::move(target), desired.origin());
 }
 
 Result<Differ::CompiledRule> CompileRule(const IgnoreRule& rule) {

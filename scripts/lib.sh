@@ -21,6 +21,10 @@ CONVERGE_TEST_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev lighttpd ligh
 # have them from elsewhere (Node.js from its own packages), so the command is what counts.
 CONVERGE_TEST_COMMANDS=(npm:npm python3:python3)
 
+# Test data that comes from npm as a package's files (no install scripts, no dependencies):
+# the JSON-Schema-Test-Suite for the values.schema.json tests.
+CONVERGE_TEST_NPM_DATA=(json-schema-test-suite@0.0.10)
+
 say() { printf '==> %s\n' "$*" >&2; }
 
 as_root() {
@@ -80,4 +84,20 @@ build() {
   fi
   cmake -S "$CONVERGE_ROOT" -B "$dir" -G Ninja "${launcher[@]}" "$@" >/dev/null
   cmake --build "$dir" --parallel "$(nproc)"
+}
+
+# install_npm_data DIR PACKAGE@VERSION...: unpacks each package into DIR/NAME (once).
+install_npm_data() {
+  local dir=$1
+  shift
+  local spec name tmp
+  for spec in "$@"; do
+    name=${spec%@*}
+    [[ -d $dir/$name ]] && continue
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent "$spec" >/dev/null && tar xzf ./*.tgz)
+    mkdir -p "$dir"
+    mv "$tmp/package" "$dir/$name"
+    rm -rf "$tmp"
+  done
 }

@@ -84,7 +84,11 @@ class Executor {
   void AddSkipped();
   bool Preflight();
   bool DryRun(Step& step);
-  bool RunWave(std::vector<Step*>& wave, bool last = false);
+  void KeepIgnoredFields(Step& step);
+  std::string AwaitPruneApproval();
+  // Writes the wave, pauses `delay`, then waits for it.
+  bool RunWave(std::vector<Step*>& wave, bool last = false,
+               std::chrono::milliseconds delay = std::chrono::milliseconds(0));
   bool Write(Step& step);
   bool Wait(std::vector<Step*>& wave, bool last_wave);
   void FinishHook(Step& step, bool succeeded);
@@ -148,6 +152,7 @@ bool Executor::DryRun(Step& step) {
       return true;
     }
   }
+  KeepIgnoredFields(step);
   ApiResult<kube::Object> dry = DryRunStep(run_, step);
   if (dry.ok()) {
     if (run_.options().sync.apply_out_of_sync_only && step.live && !task.hook) {
@@ -171,6 +176,39 @@ bool Executor::DryRun(Step& step) {
   }
   run_.Decide(step.result, ResultStatus::kSyncFailed, std::move(message));
   return false;
+}
+
+// RespectIgnoreDifferences: what the Application's ignoreDifferences select keeps its live value.
+void Executor::KeepIgnoredFields(Step& step) {
+  const Task& task = *step.task;
+  const diff::Differ* ignore = run_.options().ignore;
+  if (!step.live || task.hook || task.managed_namespace || ignore == nullptr ||
+      !task.options.respect_ignore_differences) {
+    return;
+  }
+  step.object = ignore->KeepIgnored(step.object, *step.live);
+  // A rule over metadata must not take the tracking from live.
+  StampTracking(step.object, run_.options().app_id);
+}
+
+// Argo CD's Prune=confirm: nothing is written until the prunes that ask for it are approved.
+// Returns why the sync ends without the approval; "" once approved (or when none asks).
+std::string Executor::AwaitPruneApproval() {
+  std::vector<std::string> unapproved;
+  for (const Step& step : steps_) {
+    if (step.task->action == Action::kPrune && step.task->options.prune_confirm) {
+      unapproved.push_back(kube::Describe(step.object));
+    }
+  }
+  if (unapproved.empty()) return "";
+  std::string waiting = "waiting for pruning confirmation of " + unapproved.front();
+  if (unapproved.size() > 1) waiting += " and " + std::to_string(unapproved.size() - 1) + " more";
+  const auto& approved = run_.options().prune_approved;
+  if (!approved) return waiting + ": nothing can approve it here";
+  for (;;) {
+    if (approved(run_.outcome().started_at)) return "";
+    if (!run_.Pause()) return waiting + ": " + run_.Interrupted();
+  }
 }
 
 bool Executor::Write(Step& step) {
@@ -274,10 +312,12 @@ void Executor::FinishHook(Step& step, bool succeeded) {
   }
 }
 
-bool Executor::RunWave(std::vector<Step*>& wave, bool last) {
+bool Executor::RunWave(std::vector<Step*>& wave, bool last, std::chrono::milliseconds delay) {
   for (Step* step : wave) {
     if (!Write(*step)) return false;
   }
+  // Interrupted, the wait that follows reports why.
+  if (delay.count() > 0) run_.Sleep(delay);
   return Wait(wave, last);
 }
 
@@ -339,6 +379,9 @@ Outcome Executor::Execute() {
     }
     return Finish(OperationPhase::kSucceeded, "dry run: nothing written");
   }
+  if (std::string waiting = AwaitPruneApproval(); !waiting.empty()) {
+    return Finish(OperationPhase::kFailed, std::move(waiting));
+  }
   for (size_t begin = 0; begin < steps_.size();) {
     const Task& first = *steps_[begin].task;
     if (first.phase == Phase::kSyncFail) break;
@@ -350,7 +393,7 @@ Outcome Executor::Execute() {
     std::vector<Step*> wave;
     for (size_t i = begin; i < end; ++i) wave.push_back(&steps_[i]);
     bool last = end == steps_.size() || steps_[end].task->phase == Phase::kSyncFail;
-    if (!RunWave(wave, last)) {
+    if (!RunWave(wave, last, last ? std::chrono::milliseconds(0) : run_.options().wave_delay)) {
       std::string why = run_.Interrupted();
       RunSyncFail();
       return Finish(OperationPhase::kFailed, why == "terminated"
@@ -383,9 +426,11 @@ std::string Run::Interrupted() {
   return "";
 }
 
-bool Run::Pause() {
+bool Run::Pause() { return Sleep(options_.poll_interval); }
+
+bool Run::Sleep(std::chrono::milliseconds duration) {
   if (!Interrupted().empty()) return false;
-  return clock_.Sleep(options_.poll_interval, stop_) && Interrupted().empty();
+  return clock_.Sleep(duration, stop_) && Interrupted().empty();
 }
 
 void Run::Decide(size_t index, ResultStatus status, std::string message) {

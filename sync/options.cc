@@ -8,6 +8,12 @@
 namespace converge::sync {
 namespace {
 
+Deletion ToDeletion(std::string_view value) {
+  return value == "false"     ? Deletion::kKeep
+         : value == "confirm" ? Deletion::kConfirm
+                              : Deletion::kDelete;
+}
+
 struct Row {
   std::string_view key;
   std::vector<std::string_view> values;  // accepted values, in Argo CD's spelling
@@ -31,8 +37,8 @@ const std::vector<Row>& Table() {
        nullptr},
       {"Delete",
        {"true", "false", "confirm"},
-       nullptr,
-       [](std::string_view v, ResourceOptions& o) { o.deletable = v == "true"; }},
+       [](std::string_view v, Options& o) { o.deletion = ToDeletion(v); },
+       [](std::string_view v, ResourceOptions& o) { o.deletion = ToDeletion(v); }},
       {"FailOnSharedResource",
        {"true", "false"},
        [](std::string_view v, Options& o) { o.fail_on_shared_resource = v == "true"; },
@@ -67,7 +73,7 @@ const std::vector<Row>& Table() {
       {"RespectIgnoreDifferences",
        {"true", "false"},
        [](std::string_view v, Options& o) { o.respect_ignore_differences = v == "true"; },
-       nullptr},
+       [](std::string_view v, ResourceOptions& o) { o.respect_ignore_differences = v == "true"; }},
       // Converge always applies server-side; the option is accepted for compatibility.
       {"ServerSideApply",
        {"true", "false"},

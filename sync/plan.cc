@@ -114,11 +114,13 @@ Result<HookInfo> ReadHook(const kube::Object& object) {
 }
 
 Result<ResourceOptions> OptionsOf(const kube::Object& object, const Options& options) {
-  ResourceOptions resource{.replace = options.replace,
+  ResourceOptions resource{.deletion = options.deletion,
+                           .replace = options.replace,
                            .force = options.force,
                            .validate = options.validate,
                            .skip_dry_run = options.skip_dry_run_on_missing_resource,
-                           .prune_last = options.prune_last};
+                           .prune_last = options.prune_last,
+                           .respect_ignore_differences = options.respect_ignore_differences};
   for (const char* annotation : kOptionAnnotations) {
     std::string_view text = object.Annotation(annotation);
     if (text.empty()) continue;
@@ -239,6 +241,21 @@ std::string_view PhaseName(Phase phase) {
       return "SyncFail";
   }
   return "Sync";
+}
+
+Deletion DeletionOf(const kube::Object& live, const Options& options) {
+  if (live.Group() == "apiextensions.k8s.io" && live.Kind() == "CustomResourceDefinition") {
+    return Deletion::kKeep;
+  }
+  if (live.Annotation("helm.sh/resource-policy") == "keep") return Deletion::kKeep;
+  ResourceOptions resource{.deletion = options.deletion};
+  for (const char* annotation : kOptionAnnotations) {
+    for (const std::string& item : SplitList(live.Annotation(annotation))) {
+      Result<ResourceOptions> read = ReadResourceOptions(item, Where(live, annotation), resource);
+      if (read.ok()) resource = *read;
+    }
+  }
+  return resource.deletion;
 }
 
 Result<Plan> MakePlan(const PlanInput& input, const Options& options) {

@@ -35,6 +35,8 @@ class Run {
   std::string Interrupted();
   // Sleeps one poll interval; false when interrupted.
   bool Pause();
+  // Sleeps `duration`; false when interrupted.
+  bool Sleep(std::chrono::milliseconds duration);
 
   // Sets result `index` and reports it.
   void Decide(size_t index, ResultStatus status, std::string message);

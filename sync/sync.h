@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "diff/diff.h"
 #include "kube/client/client.h"
 #include "kube/kube.h"
 #include "sync/health/health.h"
@@ -45,6 +46,13 @@ std::string_view PhaseName(Phase phase);  // "PreSync", ...
 
 enum class PrunePropagation { kForeground, kBackground, kOrphan };
 
+// What deleting the Application with its resources finalizer does to an object tracked to it.
+enum class Deletion {
+  kDelete,
+  kKeep,     // Delete=false: left in place, tracking and all, as Argo CD leaves it
+  kConfirm,  // Delete=confirm: deleted once the deletion is approved
+};
+
 // Argo CD's sync options (argocd.argoproj.io/sync-options or converge.dev/sync-options, and the
 // Application's syncPolicy.syncOptions). App-level values are defaults; a resource's
 // annotation overrides them for that resource.
@@ -62,6 +70,7 @@ struct Options {
   bool skip_dry_run_on_missing_resource = false;  // SkipDryRunOnMissingResource=true
   bool fail_on_shared_resource = false;           // FailOnSharedResource=true
   bool respect_ignore_differences = false;        // RespectIgnoreDifferences=true
+  Deletion deletion = Deletion::kDelete;          // Delete=false|confirm, for every object
 };
 
 // Reads "Key=value" sync options into `options`. Unknown keys and bad values are kInvalid,
@@ -71,14 +80,16 @@ Status ApplySyncOptions(const std::vector<std::string>& items, Options& options)
 
 // What a resource's own annotation changes.
 struct ResourceOptions {
-  bool prune = true;           // Prune=false: never pruned
-  bool prune_confirm = false;  // Prune=confirm: pruned only after confirmation
-  bool deletable = true;       // Delete=false: kept when the Application is deleted
+  bool prune = true;                      // Prune=false: never pruned
+  bool prune_confirm = false;             // Prune=confirm: pruned only after confirmation
+  Deletion deletion = Deletion::kDelete;  // Delete=false|confirm
   bool replace = false;
   bool force = false;
   bool validate = true;
   bool skip_dry_run = false;
   bool prune_last = false;
+  // RespectIgnoreDifferences: ignored fields keep their live values (ExecuteOptions::ignore).
+  bool respect_ignore_differences = false;
 };
 
 enum class Action { kApply, kPrune };
@@ -137,6 +148,13 @@ ComparisonSides SidesOf(const Plan& plan, std::string_view app_id, std::vector<k
 // duplicate desired objects, a desired object tracked to another Application when
 // fail_on_shared_resource is set, or a sync that would prune everything without allow_empty.
 Result<Plan> MakePlan(const PlanInput& input, const Options& options);
+
+// What deleting the Application does to `live`, an object tracked to it, as Argo CD decides:
+// its Delete sync option (the object's annotation, else the Application's `options`), kKeep
+// as well for Helm's `helm.sh/resource-policy: keep` and for CustomResourceDefinitions (whose
+// deletion would delete every custom resource of the kind, whoever made it). Items of the
+// annotation that do not parse are ignored here; a sync reports them.
+Deletion DeletionOf(const kube::Object& live, const Options& options);
 
 // The index of a kind in Argo CD's (Helm's) install order; unknown kinds after all of them.
 int KindOrder(std::string_view group, std::string_view kind);
@@ -204,22 +222,39 @@ struct ExecuteOptions {
   std::chrono::seconds timeout{300};
   // Between two looks at the objects a wave waits for.
   std::chrono::milliseconds poll_interval{200};
+  // After a wave is written and before its health is looked at, except after the last wave:
+  // other controllers get a chance to react to the change first, so that a health check does
+  // not judge the stale object (Argo CD's ARGOCD_SYNC_WAVE_DELAY). The operator and
+  // `converge sync` use 2 s, Argo CD's default; 0 pauses not at all.
+  std::chrono::milliseconds wave_delay{0};
   health::Options health;
+  // The Application's ignoreDifferences. With RespectIgnoreDifferences (app-level or on the
+  // object), an object that exists is written with the fields these rules select holding
+  // their live values (diff::Differ::KeepIgnored); one that does not exist yet is written as
+  // desired. nullptr: no rules. Not owned; must outlive the call.
+  const diff::Differ* ignore = nullptr;
+  // Whether the prunes of Prune=confirm objects are approved for an operation that started at
+  // the given time; asked again each poll interval until it says yes or the operation times
+  // out, before anything is written. Empty: never approved (such a sync fails, naming them).
+  std::function<bool(std::chrono::system_clock::time_point started)> prune_approved;
   // Called with a result each time it changes: written, healthy or failed, hook finished.
   std::function<void(const ResourceResult&)> progress;
   Clock* clock = nullptr;  // nullptr: SystemClock()
 };
 
 // Carries out `plan`:
-//   1. reads every task's live object and dry-runs it on the server (apply, or create and
+//   1. reads every task's live object (with RespectIgnoreDifferences, takes the ignored fields'
+//      values from it) and dry-runs it on the server (apply, or create and
 //      update for Replace); any failure ends the operation before anything is written, except
 //      for custom resources whose CRD the sync creates, objects in a namespace it creates, and
 //      SkipDryRunOnMissingResource kinds. With options.sync.dry_run it stops here.
+//      Prunes of Prune=confirm objects then wait for prune_approved, writing nothing before.
 //   2. runs the PreSync, Sync and PostSync waves in order: applies with server-side apply
 //      (field manager "converge", force), stamping the tracking label and annotation; waits
 //      for each CRD to be Established; deletes prunes (never an object tracked by another
-//      Application); then waits until every applied object is Healthy (Degraded fails), every
-//      hook has completed, and every prune is gone, before the next wave.
+//      Application); pauses wave_delay; then waits until every applied object is Healthy
+//      (Degraded fails), every hook has completed, and every prune is gone, before the next
+//      wave.
 //   3. on failure runs the SyncFail hooks.
 // Hooks are deleted before creation, on success or on failure as their policies say.
 // Objects tracked by another Application are never touched and fail the sync (SharedResource).

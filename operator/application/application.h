@@ -24,6 +24,10 @@ inline constexpr char kGroup[] = "converge.dev";
 inline constexpr char kVersion[] = "v1alpha1";
 inline constexpr char kKind[] = "Application";
 inline constexpr char kResourcesFinalizer[] = "resources-finalizer.converge.dev";
+// Approves the deletion of Delete=confirm objects: an RFC 3339 time no earlier than the
+// Application's deletionTimestamp. Argo CD's spelling is read as well.
+inline constexpr char kDeletionApprovedAnnotation[] = "converge.dev/deletion-approved";
+inline constexpr char kArgoDeletionApprovedAnnotation[] = "argocd.argoproj.io/deletion-approved";
 // The only cluster for now: the one Converge runs in, by Argo CD's two spellings.
 inline constexpr char kInClusterServer[] = "https://kubernetes.default.svc";
 inline constexpr char kInClusterName[] = "in-cluster";

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/duration.h"
+
 namespace converge::cli {
 namespace {
 
@@ -113,6 +115,13 @@ std::string FlagHelp(const std::vector<FlagSpec>& specs) {
     out += "  " + left + std::string(width - left.size() + 2, ' ') + right + "\n";
   }
   return out;
+}
+
+Result<std::chrono::milliseconds> DurationFlag(const ParsedFlags& flags, std::string_view name) {
+  Result<std::chrono::nanoseconds> parsed = ParseDuration(flags.String(name));
+  if (!parsed.ok()) return parsed.status().Wrap("--" + std::string(name));
+  if (parsed->count() < 0) return Status::Invalid("--" + std::string(name) + " is negative");
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*parsed);
 }
 
 }  // namespace converge::cli

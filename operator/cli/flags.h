@@ -3,6 +3,7 @@
 // --name=value, --name value, -x value, -xvalue; boolean flags take no value (or =true/false);
 // list flags repeat; "--" ends the flags.
 
+#include <chrono>
 #include <map>
 #include <span>
 #include <string>
@@ -43,6 +44,10 @@ class ParsedFlags {
 // Fails with kInvalid on an unknown flag, a missing value or a malformed boolean.
 Result<ParsedFlags> ParseFlags(const std::vector<FlagSpec>& specs,
                                std::span<const std::string> args);
+
+// A flag's value as a Go duration ("90s", "2m30s"); kInvalid naming the flag when it is
+// malformed or negative.
+Result<std::chrono::milliseconds> DurationFlag(const ParsedFlags& flags, std::string_view name);
 
 // Two-column help text for the flags.
 std::string FlagHelp(const std::vector<FlagSpec>& specs);

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "base/base64.h"
-#include "base/duration.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "kube/client/config.h"
@@ -82,6 +81,11 @@ std::vector<FlagSpec> OperatorFlags() {
        .value_name = "DURATION",
        .help = "limit for one sync, health waits included",
        .default_value = "5m"},
+      {.name = "sync-wave-delay",
+       .value_name = "DURATION",
+       .help = "pause after applying a sync wave before judging its health, so that other "
+               "controllers can react (Argo CD's ARGOCD_SYNC_WAVE_DELAY)",
+       .default_value = "2s"},
       {.name = "listen",
        .value_name = "HOST:PORT",
        .help = "serve the HTTP API, webhooks, /healthz, /readyz and /metrics here",
@@ -153,13 +157,6 @@ std::vector<std::string> WithEnvironment(const std::vector<FlagSpec>& specs,
   }
   out.insert(out.end(), args.begin(), args.end());
   return out;
-}
-
-Result<std::chrono::milliseconds> Duration(const ParsedFlags& flags, std::string_view name) {
-  Result<std::chrono::nanoseconds> parsed = ParseDuration(flags.String(name));
-  if (!parsed.ok()) return parsed.status().Wrap("--" + std::string(name));
-  if (parsed->count() < 0) return Status::Invalid("--" + std::string(name) + " is negative");
-  return std::chrono::duration_cast<std::chrono::milliseconds>(*parsed);
 }
 
 // This replica's name in the Lease: the Pod's name in a cluster, else host and pid.
@@ -297,14 +294,17 @@ int RunOperator(std::span<const std::string> args, Streams streams) {
   options.workers = workers;
   for (auto [name, target] : {std::pair{"poll-interval", &options.poll_interval},
                               std::pair{"poll-jitter", &options.poll_jitter}}) {
-    Result<std::chrono::milliseconds> value = Duration(*flags, name);
+    Result<std::chrono::milliseconds> value = DurationFlag(*flags, name);
     if (!value.ok()) return Fail(streams, value.status(), 2);
     *target = *value;
   }
-  Result<std::chrono::milliseconds> git_timeout = Duration(*flags, "git-timeout");
-  Result<std::chrono::milliseconds> sync_timeout = Duration(*flags, "sync-timeout");
+  Result<std::chrono::milliseconds> git_timeout = DurationFlag(*flags, "git-timeout");
+  Result<std::chrono::milliseconds> sync_timeout = DurationFlag(*flags, "sync-timeout");
+  Result<std::chrono::milliseconds> wave_delay = DurationFlag(*flags, "sync-wave-delay");
   if (!git_timeout.ok()) return Fail(streams, git_timeout.status(), 2);
   if (!sync_timeout.ok()) return Fail(streams, sync_timeout.status(), 2);
+  if (!wave_delay.ok()) return Fail(streams, wave_delay.status(), 2);
+  options.sync_wave_delay = *wave_delay;
   options.git_timeout = std::chrono::duration_cast<std::chrono::seconds>(*git_timeout);
   options.sync_timeout = std::chrono::duration_cast<std::chrono::seconds>(*sync_timeout);
   options.cache_dir = flags->Has("cache-dir") ? flags->String("cache-dir") : DefaultCacheDir();
@@ -329,7 +329,7 @@ int RunOperator(std::span<const std::string> args, Streams streams) {
   for (auto [name, target] : {std::pair{"lease-duration", &election.lease_duration},
                               std::pair{"renew-deadline", &election.renew_deadline},
                               std::pair{"retry-period", &election.retry_period}}) {
-    Result<std::chrono::milliseconds> value = Duration(*flags, name);
+    Result<std::chrono::milliseconds> value = DurationFlag(*flags, name);
     if (!value.ok()) return Fail(streams, value.status(), 2);
     *target = *value;
   }

@@ -26,6 +26,9 @@ std::vector<FlagSpec> SyncFlags() {
       {.name = "dry-run",
        .type = FlagType::kBool,
        .help = "dry-run every task on the server and report the plan; write nothing"},
+      {.name = "approve-prune",
+       .type = FlagType::kBool,
+       .help = "approve pruning objects whose sync options say Prune=confirm"},
       {.name = "sync-option",
        .type = FlagType::kList,
        .value_name = "KEY=VALUE",
@@ -34,6 +37,11 @@ std::vector<FlagSpec> SyncFlags() {
        .value_name = "SECONDS",
        .help = "limit for the whole sync, health waits included; 0 for none",
        .default_value = "300"},
+      {.name = "sync-wave-delay",
+       .value_name = "DURATION",
+       .help = "pause after applying a wave before judging its health, so that other "
+               "controllers can react (Argo CD's ARGOCD_SYNC_WAVE_DELAY)",
+       .default_value = "2s"},
       {.name = "retry-limit",
        .value_name = "N",
        .help = "retry a failed sync N times with Argo CD's backoff (5s x 2^n, at most 3m)",
@@ -138,6 +146,8 @@ int RunSync(std::span<const std::string> args, Streams streams) {
   if (!timeout.ok()) return Fail(streams, timeout.status(), 2);
   Result<int> retries = ParseCount(flags, "retry-limit");
   if (!retries.ok()) return Fail(streams, retries.status(), 2);
+  Result<std::chrono::milliseconds> wave_delay = DurationFlag(flags, "sync-wave-delay");
+  if (!wave_delay.ok()) return Fail(streams, wave_delay.status(), 2);
   Result<std::unique_ptr<kube::Client>> client = ConnectCluster(flags);
   if (!client.ok()) return Fail(streams, client.status());
   Result<SyncRequest> request = ReadRequest(flags, **client, streams);
@@ -145,12 +155,16 @@ int RunSync(std::span<const std::string> args, Streams streams) {
   sync::ExecuteOptions execute{.app_id = request->app_id,
                                .sync = request->options,
                                .timeout = std::chrono::seconds(*timeout),
+                               .wave_delay = *wave_delay,
                                .progress = [&](const sync::ResourceResult& result) {
                                  streams.err
                                      << sync::ResultStatusName(result.status)
                                      << (result.hook_phase ? " (" + HookColumn(result) + ")" : "")
                                      << " " << result.message << "\n";
                                }};
+  if (flags.Bool("approve-prune")) {
+    execute.prune_approved = [](std::chrono::system_clock::time_point) { return true; };
+  }
   sync::OperationState state =
       sync::RunWithRetry({.limit = *retries}, sync::SystemClock(), {},
                          [&] { return Attempt(**client, *request, execute); });

@@ -114,6 +114,40 @@ std::chrono::system_clock::time_point ParseTime(const std::string& text) {
   return std::chrono::system_clock::time_point(std::chrono::seconds(ParseRfc3339(text)));
 }
 
+// What the resources finalizer deletes of the objects tracked to an Application (Argo CD's
+// cascade: Delete=false objects, Helm's "keep" ones and CRDs stay), and which of those wait for
+// the deletion to be approved (Delete=confirm).
+struct Cascade {
+  std::vector<const kube::Object*> deleted;
+  std::vector<std::string> unconfirmed;  // kube::Describe of each
+};
+
+Cascade CascadeOf(const std::vector<kube::Object>& live, const std::string& app_id,
+                  const sync::Options& options) {
+  Cascade cascade;
+  for (const kube::Object& tracked : live) {
+    if (sync::TrackedApp(tracked.Annotation(sync::kTrackingAnnotation)) != app_id) continue;
+    sync::Deletion deletion = sync::DeletionOf(tracked, options);
+    if (deletion == sync::Deletion::kKeep) continue;
+    if (deletion == sync::Deletion::kConfirm)
+      cascade.unconfirmed.push_back(kube::Describe(tracked));
+    cascade.deleted.push_back(&tracked);
+  }
+  return cascade;
+}
+
+// Whether the Application approves deleting or pruning what asks for a confirmation
+// (Delete=confirm, Prune=confirm). Argo CD's rule: an approval older than what it approves,
+// the deletion or the sync operation (`since`, Unix seconds), does not count.
+bool Approved(const kube::Object& application, int64_t since) {
+  for (const char* annotation :
+       {app::kDeletionApprovedAnnotation, app::kArgoDeletionApprovedAnnotation}) {
+    int64_t approved = ParseRfc3339(std::string(application.Annotation(annotation)));
+    if (approved != 0 && approved >= since) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 struct Controller::State {
@@ -498,23 +532,35 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
         finalizers.end()) {
       return;
     }
-    // Deletes what the Application deployed (objects tracked to it, nothing else), then lets
-    // the Application go.
+    // Deletes what the Application deployed (objects tracked to it, nothing else, none that
+    // says Delete=false), then lets the Application go. With a Delete=confirm object among
+    // them nothing is deleted until the deletion is approved.
     Result<std::vector<kube::Object>> live = live_->Read(app_id, {}, destination);
     if (!live.ok()) {
       queue_.AddRateLimited(key);
       return;
     }
-    bool remaining = false;
-    for (const kube::Object& tracked : *live) {
-      if (sync::TrackedApp(tracked.Annotation(sync::kTrackingAnnotation)) != app_id) continue;
-      remaining = true;
-      if (!tracked.json()["metadata"].contains("deletionTimestamp")) {
-        client_.Delete(kube::GroupVersionKind::Of(tracked), tracked.Namespace(), tracked.Name(),
+    Cascade cascade =
+        CascadeOf(*live, app_id, spec.ok() ? spec->sync_policy.options : sync::Options{});
+    int64_t asked = ParseRfc3339(std::string(object["metadata"].value("deletionTimestamp", "")));
+    if (!cascade.unconfirmed.empty() && !Approved(application, asked)) {
+      size_t more = cascade.unconfirmed.size() - 1;
+      observed.conditions.push_back(
+          {kDeletionError, "waiting for deletion confirmation of " + cascade.unconfirmed.front() +
+                               (more > 0 ? " and " + std::to_string(more) + " more" : "") +
+                               ": annotate the " + "Application with " +
+                               app::kDeletionApprovedAnnotation + "=<RFC 3339 time>"});
+      write_status();
+      queue_.AddAfter(key, next);
+      return;
+    }
+    for (const kube::Object* tracked : cascade.deleted) {
+      if (!tracked->json()["metadata"].contains("deletionTimestamp")) {
+        client_.Delete(kube::GroupVersionKind::Of(*tracked), tracked->Namespace(), tracked->Name(),
                        {.propagation = kube::Propagation::kForeground});
       }
     }
-    if (remaining) {
+    if (!cascade.deleted.empty()) {
       queue_.AddAfter(key, std::chrono::milliseconds(500));
       return;
     }
@@ -747,12 +793,23 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
                   (request->initiated_by == "automated" ? "Initiated automated sync to "
                                                         : "Initiated sync to ") +
                       synced_revision);
-      outcome = sync::Execute(*plan, client_,
-                              {.app_id = app_id,
-                               .sync = request->options,
-                               .revision = synced_revision,
-                               .timeout = options_.sync_timeout},
-                              cancel.get_token());
+      outcome = sync::Execute(
+          *plan, client_,
+          {.app_id = app_id,
+           .sync = request->options,
+           .revision = synced_revision,
+           .timeout = options_.sync_timeout,
+           .wave_delay = options_.sync_wave_delay,
+           .ignore = &*differ,
+           .prune_approved =
+               [&](std::chrono::system_clock::time_point started) {
+                 kube::ApiResult<kube::Object> fresh = client_.Get(kApplicationGvk, ns, name);
+                 return fresh.ok() &&
+                        Approved(*fresh, std::chrono::duration_cast<std::chrono::seconds>(
+                                             started.time_since_epoch())
+                                             .count());
+               }},
+          cancel.get_token());
     }
     {
       std::lock_guard lock(state_->running_mu);

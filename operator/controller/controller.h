@@ -46,6 +46,8 @@ struct Options {
   std::chrono::seconds git_timeout{60};
   // Limit for one sync, health waits included.
   std::chrono::seconds sync_timeout{300};
+  // The pause after a sync wave is applied (sync::ExecuteOptions::wave_delay).
+  std::chrono::milliseconds sync_wave_delay{2000};
 };
 
 // One comparison of an Application's desired objects with the live ones. Secret data is not

@@ -24,6 +24,7 @@ inline constexpr char kInvalidSpecError[] = "InvalidSpecError";
 inline constexpr char kComparisonError[] = "ComparisonError";
 inline constexpr char kSyncError[] = "SyncError";
 inline constexpr char kSharedResourceWarning[] = "SharedResourceWarning";
+inline constexpr char kDeletionError[] = "DeletionError";
 
 struct Condition {
   std::string type;

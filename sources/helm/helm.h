@@ -70,6 +70,11 @@ Result<Chart> LoadChart(const tree::FileTree& tree, std::string_view path);
 // Loads a gzip-compressed tar archive whose entries sit under one top directory.
 Result<Chart> LoadArchive(std::string_view bytes);
 
+// What sigs.k8s.io/yaml says about a YAML error kube reported as "SRC:L:C: document N: PROBLEM
+// [while … that starts at line M]": "error converting YAML to JSON: yaml: line N: PROBLEM",
+// with goyaml.v2's line (the problem's, 0-based for parser errors). Other messages are kept.
+std::string GoYamlError(const std::string& message);
+
 // The values the user gives, in Helm's flags' terms. Each list keeps the flags' order.
 struct ValueOptions {
   // -f: (name for messages, content) pairs, merged in order. Argo CD's `values` text and
@@ -94,8 +99,11 @@ struct Options {
   bool is_upgrade = false;  // .Release.IsUpgrade; IsInstall is its negation
   int revision = 1;
   tmpl::Value values;                     // from MergeUserValues; nil for none
-  std::string kube_version;               // "" is Helm's default, v1.35.0
+  std::string kube_version;               // "" is Helm's default, v1.35.0 (helm 3: v1.32.0)
   std::vector<std::string> api_versions;  // added to Helm's default list
+  // Whose built-in .Capabilities templates see: 4 is helm 4.1.4's; 3 is helm 3.17.2's (its
+  // Kubernetes version, API version list and version info), which kustomize's helmCharts run.
+  int helm_major = 4;
   bool include_crds = false;
   bool no_hooks = false;
   bool skip_tests = false;

@@ -25,11 +25,6 @@ Result<std::vector<File>> ReadTarGz(std::string_view bytes);
 // merged deeply in order. Numbers become float64.
 Result<tmpl::Value> ReadValues(std::string_view text, std::string_view source);
 
-// What sigs.k8s.io/yaml says about a YAML error kube reported as "SRC:L:C: document N: PROBLEM
-// [while … that starts at line M]": "error converting YAML to JSON: yaml: line N: PROBLEM",
-// with goyaml.v2's line (the problem's, 0-based for parser errors). Other messages are kept.
-std::string GoYamlError(const std::string& message);
-
 // A fresh common.Values-typed map holding `map`'s entries (shared, not copied).
 tmpl::Value AsValues(const tmpl::Value& map);
 

@@ -76,6 +76,24 @@ constexpr std::string_view kDefaultApiVersions[] = {
     "apiextensions.k8s.io/v1",
 };
 
+// The scheme's versions as helm 4.1.4 lists them, or as helm 3.17.2 (client-go 1.32) does:
+// without those Kubernetes 1.33 to 1.35 added, with the alphas it has since dropped.
+std::vector<std::string> DefaultApiVersions(bool helm3) {
+  std::vector<std::string> out;
+  for (std::string_view version : kDefaultApiVersions) {
+    if (helm3 && (version == "resource.k8s.io/v1" || version == "resource.k8s.io/v1beta2")) {
+      continue;
+    }
+    if (helm3 && version == "storagemigration.k8s.io/v1beta1") {
+      out.emplace_back("storagemigration.k8s.io/v1alpha1");
+      continue;
+    }
+    out.emplace_back(version);
+    if (helm3 && version == "networking.k8s.io/v1") out.emplace_back("networking.k8s.io/v1alpha1");
+  }
+  return out;
+}
+
 // Go checks a method's arguments before calling it: `want` strings.
 Status WantArgs(const std::vector<Value>& args, size_t want) {
   if (args.size() != want) {
@@ -156,12 +174,13 @@ class FilesType : public tmpl::Methods, public std::enable_shared_from_this<File
     if (Status s = WantArgs(args, no_args ? 0 : 1); !s.ok()) return s;
     if (method == "Get" || method == "GetBytes") {
       auto found = files.find(args[0].string_value());
-      return Value::String(found == files.end() ? "" : found->second.string_value());
+      std::string data = found == files.end() ? "" : found->second.bytes_value();
+      return method == "Get" ? Value::String(std::move(data)) : Value::Bytes(std::move(data));
     }
     if (method == "Lines") {
       auto found = files.find(args[0].string_value());
       if (found == files.end()) return Value::List({}, ElemType::kString);
-      std::string text = found->second.string_value();
+      std::string text = found->second.bytes_value();
       if (text.ends_with('\n')) text.pop_back();
       std::vector<std::string> lines;
       size_t start = 0;
@@ -187,8 +206,8 @@ class FilesType : public tmpl::Methods, public std::enable_shared_from_this<File
     // helm4 prints an empty selection as "{}", not "".
     Value map = Value::Map();
     for (const auto& [name, data] : files) {
-      map.mutable_map()[BaseName(name)] =
-          method == "AsConfig" ? data : Value::String(Base64Encode(data.string_value()));
+      map.mutable_map()[BaseName(name)] = Value::String(
+          method == "AsConfig" ? data.bytes_value() : Base64Encode(data.bytes_value()));
     }
     return Value::String(ToYaml(map));
   }
@@ -197,7 +216,8 @@ class FilesType : public tmpl::Methods, public std::enable_shared_from_this<File
 }  // namespace
 
 Value MakeCapabilities(const Options& options, Status& status) {
-  std::string version = "v1.35.0";
+  bool helm3 = options.helm_major == 3;
+  std::string version = helm3 ? "v1.32.0" : "v1.35.0";
   if (!options.kube_version.empty()) {
     version = options.kube_version;
     if (!version.starts_with('v')) version = "v" + version;
@@ -216,18 +236,19 @@ Value MakeCapabilities(const Options& options, Status& status) {
       Value::String(dot == std::string::npos ? "0" : numbers.substr(dot + 1, second - dot - 1));
   kube.set_methods(std::make_shared<KubeVersion>());
 
-  std::vector<std::string> api_versions(std::begin(kDefaultApiVersions),
-                                        std::end(kDefaultApiVersions));
+  std::vector<std::string> api_versions = DefaultApiVersions(helm3);
   api_versions.insert(api_versions.end(), options.api_versions.begin(), options.api_versions.end());
   Value apis = Value::StringList(api_versions);
   apis.set_methods(std::make_shared<VersionSet>());
 
   Value helm = Value::Map();
-  helm.mutable_map()["Version"] = Value::String("v4.1.4");
-  helm.mutable_map()["GitCommit"] = Value::String("05fa37973dc9e42b76e1d2883494c87174b6074f");
+  helm.mutable_map()["Version"] = Value::String(helm3 ? "v3.17.2" : "v4.1.4");
+  helm.mutable_map()["GitCommit"] =
+      Value::String(helm3 ? "cc0bbbd6d6276b83880042c1ecb34087e84d41eb"
+                          : "05fa37973dc9e42b76e1d2883494c87174b6074f");
   helm.mutable_map()["GitTreeState"] = Value::String("clean");
-  helm.mutable_map()["GoVersion"] = Value::String("go1.25.9");
-  helm.mutable_map()["KubeClientVersion"] = Value::String("v1.35");
+  helm.mutable_map()["GoVersion"] = Value::String(helm3 ? "go1.23.7" : "go1.25.9");
+  if (!helm3) helm.mutable_map()["KubeClientVersion"] = Value::String("v1.35");
 
   Value capabilities = Value::Map();
   capabilities.mutable_map()["KubeVersion"] = kube;
@@ -239,7 +260,7 @@ Value MakeCapabilities(const Options& options, Status& status) {
 
 Value MakeFiles(const std::vector<File>& files) {
   Value map = Value::Map();
-  for (const File& file : files) map.mutable_map()[file.name] = Value::String(file.data);
+  for (const File& file : files) map.mutable_map()[file.name] = Value::Bytes(file.data);
   map.set_methods(std::make_shared<FilesType>());
   return map;
 }

@@ -186,26 +186,19 @@ std::vector<std::string> SplitManifests(std::string_view text) {
     }
   };
   // Separators match `(?:^|\s*\n)---\s*`: "---" at the very start, or after a run of
-  // whitespace ending in a newline.
+  // whitespace ending in a newline. Every other separator holds "\n---", so the scan jumps
+  // from one of those to the next instead of visiting each byte.
   while (i < text.size()) {
     size_t match_start = std::string_view::npos;
     size_t dashes = 0;
     if (i == 0 && text.starts_with("---")) {
       match_start = 0;
-      dashes = 0;
-    } else if (IsRegexSpace(text[i])) {
-      size_t j = i;
-      while (j < text.size() && IsRegexSpace(text[j])) ++j;
-      if (text[j - 1] == '\n' && text.substr(j).starts_with("---")) {
-        match_start = i;
-        dashes = j;
-      } else {
-        i = j;
-        continue;
-      }
     } else {
-      ++i;
-      continue;
+      size_t newline = text.find("\n---", i);
+      if (newline == std::string_view::npos) break;
+      dashes = newline + 1;
+      match_start = newline;
+      while (match_start > i && IsRegexSpace(text[match_start - 1])) --match_start;
     }
     size_t end = dashes + 3;
     while (end < text.size() && IsRegexSpace(text[end])) ++end;

@@ -303,18 +303,15 @@ Status ProcessImportsRecursively(Chart& chart) {
 Value MergeTables(Value dst, const Value& src, bool merge) {
   if (src.IsNil()) return dst;
   if (dst.IsNil()) return src;
-  Value source = ShallowCopy(src);
-  auto& from = source.mutable_map();
   auto& to = dst.mutable_map();
-  for (const auto& [key, value] : to) {
-    if (value.IsNil()) from[key] = Value();
-  }
-  for (const auto& [key, value] : from) {
+  for (const auto& [key, value] : src.map()) {
     auto found = to.find(key);
     if (found == to.end()) {
       to[key] = value;
-    } else if (found->second.IsNil() && !merge) {
-      to.erase(found);
+    } else if (found->second.IsNil()) {
+      // A null removes a default when coalescing; a null set where the default is null too
+      // (or absent) stays, as helm 4.1.4 keeps it.
+      if (!merge && !value.IsNil()) to.erase(found);
     } else if (IsTable(value) && IsTable(found->second)) {
       MergeTables(found->second, value, merge);
     }

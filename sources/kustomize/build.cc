@@ -345,12 +345,19 @@ class Builder {
     return k;
   }
 
+  // A kustomization's own accumulation: its transformers see the field specs of its
+  // configurations and crds and of those it accumulates; its parent sees them too.
   Result<ResMap> AccumulateDir(const std::string& dir, const json& k) {
     visiting_.push_back(dir);
+    configs_.emplace_back();
     ResMap resources;
     Status status = Accumulate(dir, k, resources);
     visiting_.pop_back();
+    TransformerConfig config = std::move(configs_.back());
+    configs_.pop_back();
+    if (!configs_.empty()) configs_.back().Merge(config);
     if (!status.ok()) return status;
+    config_ = std::move(config);
     return resources;
   }
 
@@ -479,10 +486,7 @@ class Builder {
     for (const std::string& entry : entries) {
       if (Status s = AccumulateResource(dir, entry, acc); !s.ok()) return s;
     }
-    for (const std::string& configuration : StringList(k, "configurations")) {
-      Result<std::string> text = ReadRestricted(dir, configuration);
-      if (!text.ok()) return text.status();
-    }
+    if (Status s = LoadConfigurations(dir, k); !s.ok()) return s;
     if (Status s = RunGenerators(dir, k, acc); !s.ok()) return s;
     for (const std::string& component : StringList(k, "components")) {
       Result<std::string> path = ResolvePath(dir, component, options_.display_root);
@@ -509,6 +513,42 @@ class Builder {
     return Transform(dir, k, acc);
   }
 
+  // The field specs of `configurations` and `crds` files, added to the current accumulation.
+  Status LoadConfigurations(const std::string& dir, const json& k) {
+    for (const std::string& entry : StringList(k, "configurations")) {
+      Result<json> document = LoadConfigDocument(dir, entry);
+      if (!document.ok()) return document.status();
+      Result<TransformerConfig> config = ParseConfigurations(*document);
+      if (!config.ok()) return config.status().Wrap(Abs(tree::Join(dir, entry)));
+      configs_.back().Merge(*config);
+    }
+    std::vector<std::string> crds = StringList(k, "crds");
+    std::string context = "loading CRDs [";
+    for (const std::string& entry : crds) context += (entry == crds.front() ? "" : " ") + entry;
+    context += "]";
+    for (const std::string& entry : crds) {
+      Result<json> document = LoadConfigDocument(dir, entry);
+      if (!document.ok()) return document.status().Wrap(context);
+      Result<TransformerConfig> config = ParseCrdDefinitions(*document);
+      if (!config.ok()) {
+        return config.status()
+            .Wrap("unable to parse open API definition from '" + entry + "'")
+            .Wrap(context);
+      }
+      configs_.back().Merge(*config);
+    }
+    return Status();
+  }
+
+  Result<json> LoadConfigDocument(const std::string& dir, const std::string& entry) {
+    Result<std::string> text = ReadRestricted(dir, entry);
+    if (!text.ok()) return text.status();
+    Result<std::vector<kube::Document>> docs =
+        kube::DecodeStream(*text, Abs(tree::Join(dir, entry)));
+    if (!docs.ok()) return docs.status();
+    return docs->empty() ? json() : docs->front().value;
+  }
+
   Status RunGenerators(const std::string& dir, const json& k, ResMap& acc) {
     ReadFile read = [&](std::string_view rel) { return ReadRestricted(dir, rel); };
     json global = k.value("generatorOptions", json::object());
@@ -526,8 +566,89 @@ class Builder {
         }
       }
     }
-    if (k.contains("helmCharts") || k.contains("helmChartInflationGenerator")) {
-      return Status::Invalid("helmCharts: not supported yet by Converge's kustomize renderer");
+    if (Status s = InflateHelmCharts(dir, HelmChartEntries(k), acc); !s.ok()) return s;
+    return RunGeneratorConfigs(dir, k, acc);
+  }
+
+  // `generators` entries: built-in generator configurations, in files or inline.
+  Status RunGeneratorConfigs(const std::string& dir, const json& k, ResMap& acc) {
+    for (const std::string& entry : StringList(k, "generators")) {
+      bool inline_config = entry.find('\n') != std::string::npos;
+      Result<std::string> path = ResolvePath(dir, entry, options_.display_root);
+      Result<tree::EntryType> type = path.ok() && !inline_config
+                                         ? tree_.Stat(*path)
+                                         : Result<tree::EntryType>(Status::NotFound(entry));
+      if (type.ok() && *type == tree::EntryType::kDirectory) {
+        return Status::Invalid("generators: '" + entry +
+                               "': a kustomization of generator configurations is not supported "
+                               "by Converge's kustomize renderer");
+      }
+      Result<std::string> text =
+          inline_config ? Result<std::string>(entry) : ReadRestricted(dir, entry);
+      if (!text.ok()) return text.status();
+      Result<std::vector<kube::Document>> docs =
+          kube::DecodeStream(*text, Abs(tree::Join(dir, inline_config ? "" : entry)),
+                             kube::DecodeOptions{.yaml_1_2 = true});
+      if (!docs.ok()) return docs.status();
+      for (const kube::Document& doc : *docs) {
+        if (Status s = RunGeneratorConfig(dir, doc.value, acc); !s.ok()) return s;
+      }
+    }
+    return Status();
+  }
+
+  Status RunGeneratorConfig(const std::string& dir, const json& config, ResMap& acc) {
+    if (!config.is_object()) return Status();
+    std::string kind = StringOf(config, "kind");
+    if (StringOf(config, "apiVersion") != "builtin") {
+      return Status::Invalid(
+          "loading generator plugins: failed to load generator: external plugins disabled; unable "
+          "to load external plugin '" +
+          kind + "'");
+    }
+    if (kind == "HelmChartInflationGenerator") {
+      json entry = config;
+      if (StringOf(entry, "chartHome").empty()) entry["chartHome"] = "charts";
+      return InflateHelmCharts(dir, json::array({entry}), acc);
+    }
+    if (kind != "ConfigMapGenerator" && kind != "SecretGenerator") {
+      return Status::Invalid("builtin generator " + kind +
+                             " is not supported by Converge's kustomize renderer");
+    }
+    json args = config;
+    json metadata = config.value("metadata", json::object());
+    args["name"] = metadata.value("name", json(""));
+    if (metadata.contains("namespace")) args["namespace"] = metadata["namespace"];
+    ReadFile read = [&](std::string_view rel) { return ReadRestricted(dir, rel); };
+    Result<Resource> generated = kind == "SecretGenerator"
+                                     ? GenerateSecret(args, json::object(), read)
+                                     : GenerateConfigMap(args, json::object(), read);
+    if (!generated.ok()) return generated.status();
+    Status status = AbsorbGenerated(acc, std::move(*generated), args.value("behavior", "create"));
+    return status.Wrap("merging from generator");
+  }
+
+  Status InflateHelmCharts(const std::string& dir, const json& entries, ResMap& acc) {
+    HelmContext context{
+        .tree = tree_,
+        .resolve =
+            [&](std::string_view rel) { return ResolvePath(dir, rel, options_.display_root); },
+        .read = [&](std::string_view rel) { return ReadRestricted(dir, rel); },
+        .abs = [&](std::string_view path) { return Abs(path); },
+    };
+    for (const json& entry : entries) {
+      Result<std::string> text = InflateHelmChart(entry, context);
+      if (!text.ok()) return text.status();
+      ResMap generated;
+      std::string source = tree::Join(StringOf(entry, "chartHome"), StringOf(entry, "name"));
+      if (Status s = LoadResourceFile(tree::Join(dir, source), *text, generated); !s.ok()) {
+        return s.Wrap("could not parse rnode slice into resource map");
+      }
+      for (Resource& resource : generated) {
+        if (Status s = AbsorbGenerated(acc, std::move(resource), ""); !s.ok()) {
+          return s.Wrap("merging from generator");
+        }
+      }
     }
     return Status();
   }
@@ -697,7 +818,10 @@ class Builder {
       for (const json& entry : *labels) {
         std::vector<FieldSpec> specs = ParseFieldSpecs(entry.value("fields", json()));
         if (entry.value("includeSelectors", false)) {
-          for (const FieldSpec& spec : CommonLabelSpecs()) specs.push_back(spec);
+          for (const FieldSpec& spec :
+               WithExtra(CommonLabelSpecs(), configs_.back().common_labels)) {
+            specs.push_back(spec);
+          }
         } else if (entry.value("includeTemplates", false)) {
           for (const FieldSpec& spec : TemplateLabelSpecs()) specs.push_back(spec);
         } else {
@@ -708,7 +832,8 @@ class Builder {
         }
       }
     }
-    return AddMapEntries(acc, k.value("commonLabels", json::object()), CommonLabelSpecs());
+    return AddMapEntries(acc, k.value("commonLabels", json::object()),
+                         WithExtra(CommonLabelSpecs(), configs_.back().common_labels));
   }
 
   Status RunTransformerConfigs(const std::string& dir, const json& k, ResMap& acc) {
@@ -748,10 +873,10 @@ class Builder {
       return AddNamePrefixSuffix(acc, StringOf(config, "prefix"), StringOf(config, "suffix"));
     }
     if (kind == "ImageTagTransformer") {
-      return TransformImages(acc, json::array({config.value("imageTag", json::object())}));
+      return TransformImages(acc, json::array({config.value("imageTag", json::object())}), {});
     }
     if (kind == "ReplicaCountTransformer") {
-      return TransformReplicas(acc, json::array({config.value("replica", json::object())}));
+      return TransformReplicas(acc, json::array({config.value("replica", json::object())}), {});
     }
     return Status::Invalid("builtin transformer " + kind +
                            " is not supported by Converge's kustomize renderer yet");
@@ -784,6 +909,7 @@ class Builder {
   }
 
   Status Transform(const std::string& dir, const json& k, ResMap& acc) {
+    const TransformerConfig& config = configs_.back();
     if (Status s = ApplyPatchesStrategicMerge(dir, k, acc); !s.ok()) return s;
     auto patches = k.find("patches");
     if (patches != k.end() && patches->is_array()) {
@@ -796,13 +922,18 @@ class Builder {
     if (Status s = AddNamePrefixSuffix(acc, "", StringOf(k, "nameSuffix")); !s.ok()) return s;
     if (Status s = ApplyLabels(k, acc); !s.ok()) return s;
     if (Status s = AddMapEntries(acc, k.value("commonAnnotations", json::object()),
-                                 CommonAnnotationSpecs());
+                                 WithExtra(CommonAnnotationSpecs(), config.common_annotations));
         !s.ok()) {
       return s;
     }
     if (Status s = ApplyPatchesJson6902(dir, k, acc); !s.ok()) return s;
-    if (Status s = TransformReplicas(acc, k.value("replicas", json::array())); !s.ok()) return s;
-    if (Status s = TransformImages(acc, k.value("images", json::array())); !s.ok()) return s;
+    if (Status s = TransformReplicas(acc, k.value("replicas", json::array()), config.replicas);
+        !s.ok()) {
+      return s;
+    }
+    if (Status s = TransformImages(acc, k.value("images", json::array()), config.images); !s.ok()) {
+      return s;
+    }
     Result<json> replacements = LoadReplacements(dir, k.value("replacements", json::array()));
     if (!replacements.ok()) return replacements.status();
     if (Status s = ApplyReplacements(acc, *replacements); !s.ok()) return s;
@@ -815,12 +946,16 @@ class Builder {
   }
 
   const std::vector<json>& vars() const { return vars_; }
+  // The top kustomization's field specs, once built.
+  const TransformerConfig& config() const { return config_; }
 
  private:
   const tree::FileTree& tree_;
   const Options& options_;
   std::vector<std::string> visiting_;
   std::vector<json> vars_;
+  std::vector<TransformerConfig> configs_;  // one per kustomization being accumulated
+  TransformerConfig config_;
 };
 
 bool IsLocalConfig(const kube::Object& object) {
@@ -846,7 +981,9 @@ Result<std::vector<kube::Object>> Build(const tree::FileTree& tree, std::string_
   Result<ResMap> resources = builder.AccumulateDir(std::string(dir), *k);
   if (!resources.ok()) return resources.status();
   AddHashSuffixes(*resources);
-  if (Status s = FixNameReferences(*resources); !s.ok()) return s;
+  if (Status s = FixNameReferences(*resources, builder.config().name_references); !s.ok()) {
+    return s;
+  }
   if (Status s = SubstituteVars(*resources, json(builder.vars())); !s.ok()) return s;
   std::erase_if(*resources, [](const Resource& r) { return IsLocalConfig(r.object); });
   json sort_options = k->value("sortOptions", json::object());

@@ -81,17 +81,45 @@ const std::vector<FieldSpec>& CommonAnnotationSpecs();
 const std::vector<FieldSpec>& ImageSpecs();
 const std::vector<FieldSpec>& ReplicaSpecs();
 std::vector<FieldSpec> ParseFieldSpecs(const json& list);
+// The default field specs followed by a build's own.
+std::vector<FieldSpec> WithExtra(const std::vector<FieldSpec>& defaults,
+                                 std::span<const FieldSpec> extra);
+
+// A name reference kustomize's table lacks: fields (referrers) naming objects of a kind.
+struct NameReference {
+  std::string group;
+  std::string version;
+  std::string kind;
+  std::vector<FieldSpec> referrers;
+};
+
+// The field specs a build's `configurations` and `crds` add to kustomize's defaults. A
+// kustomization's transformers see its own, its bases' and its components'.
+struct TransformerConfig {
+  std::vector<FieldSpec> common_labels;
+  std::vector<FieldSpec> common_annotations;
+  std::vector<FieldSpec> images;
+  std::vector<FieldSpec> replicas;
+  std::vector<NameReference> name_references;
+
+  void Merge(const TransformerConfig& other);
+};
+// A `configurations` file (nameReference, commonLabels, commonAnnotations, images, replicas).
+Result<TransformerConfig> ParseConfigurations(const json& document);
+// A `crds` file: OpenAPI definitions whose x-kubernetes-* extensions name labels, annotations
+// and references.
+Result<TransformerConfig> ParseCrdDefinitions(const json& definitions);
 
 // Transformers over a whole ResMap.
 Status SetNamespace(ResMap& resources, const std::string& ns);
 Status AddNamePrefixSuffix(ResMap& resources, const std::string& prefix, const std::string& suffix);
 Status AddMapEntries(ResMap& resources, const json& entries, const std::vector<FieldSpec>& specs);
-Status TransformImages(ResMap& resources, const json& images);
-Status TransformReplicas(ResMap& resources, const json& replicas);
+Status TransformImages(ResMap& resources, const json& images, std::span<const FieldSpec> extra);
+Status TransformReplicas(ResMap& resources, const json& replicas, std::span<const FieldSpec> extra);
 
 // Top-level finishing steps.
 void AddHashSuffixes(ResMap& resources);
-Status FixNameReferences(ResMap& resources);
+Status FixNameReferences(ResMap& resources, std::span<const NameReference> extra);
 void LegacySort(ResMap& resources, const json& sort_options);
 
 // Generators. `read` returns a file's bytes for a path relative to the kustomization.
@@ -103,6 +131,20 @@ Result<Resource> GenerateSecret(const json& args, const json& global_options, co
 Status AbsorbGenerated(ResMap& resources, Resource generated, std::string_view behavior);
 // kustomize's content hash of a ConfigMap or Secret ("6b85g79g7g").
 std::string ContentHash(const json& object);
+
+// helmCharts. What the generator needs from the build: the tree, paths relative to the
+// kustomization resolved to tree paths, and files read under the load restrictor.
+struct HelmContext {
+  const tree::FileTree& tree;
+  std::function<Result<std::string>(std::string_view path)> resolve;
+  ReadFile read;
+  std::function<std::string(std::string_view tree_path)> abs;  // a path as messages show it
+};
+// The kustomization's helmCharts, then its deprecated helmChartInflationGenerator entries,
+// each with helmGlobals' fields and the default chartHome filled in.
+json HelmChartEntries(const json& kustomization);
+// What `helm template` prints for one entry, as kustomize runs helm 3 with it.
+Result<std::string> InflateHelmChart(const json& entry, const HelmContext& context);
 
 // Patches.
 struct Selector {

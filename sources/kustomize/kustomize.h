@@ -1,9 +1,10 @@
 #pragma once
 // sources/kustomize/kustomize.h: the Kustomize renderer, `kustomize build` (v5.7.1, as embedded in
 // kubectl 1.35) done in-process over a read-only file tree: kustomizations with their resources,
-// bases and components, generators, the built-in transformers and kustomize's output format.
+// bases and components, generators (helmCharts through sources/helm, as `--enable-helm` with
+// helm 3 renders them), the built-in transformers and kustomize's output format.
 // It never reads outside the tree, never runs plugins or programs and never fetches remote
-// bases (they are refused with an error).
+// bases or charts (they are refused with an error).
 //
 // Thread-compatible: Build only reads the tree.
 

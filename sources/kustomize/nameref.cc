@@ -285,8 +285,16 @@ bool RoleRefKindMatches(const json& object, const Referrer& referrer, const std:
 
 }  // namespace
 
-Status FixNameReferences(ResMap& resources) {
-  for (const BackReference& target : Table()) {
+Status FixNameReferences(ResMap& resources, std::span<const NameReference> extra) {
+  std::vector<BackReference> table = Table();
+  for (const NameReference& reference : extra) {
+    BackReference target{reference.group, reference.version, reference.kind, {}};
+    for (const FieldSpec& spec : reference.referrers) {
+      target.referrers.push_back({spec.group, spec.kind, spec.path});
+    }
+    table.push_back(std::move(target));
+  }
+  for (const BackReference& target : table) {
     for (size_t i = 0; i < resources.size(); ++i) {
       ResId id = resources[i].Id();
       for (const Referrer& referrer : target.referrers) {

@@ -179,7 +179,14 @@ Status AddMapEntries(ResMap& resources, const json& entries, const std::vector<F
   return Status();
 }
 
-Status TransformImages(ResMap& resources, const json& images) {
+std::vector<FieldSpec> WithExtra(const std::vector<FieldSpec>& defaults,
+                                 std::span<const FieldSpec> extra) {
+  std::vector<FieldSpec> specs = defaults;
+  specs.insert(specs.end(), extra.begin(), extra.end());
+  return specs;
+}
+
+Status TransformImages(ResMap& resources, const json& images, std::span<const FieldSpec> extra) {
   Result<std::vector<ImageRule>> rules = ParseImageRules(images);
   if (!rules.ok()) return rules.status();
   for (const ImageRule& rule : *rules) {
@@ -188,7 +195,7 @@ Status TransformImages(ResMap& resources, const json& images) {
       if (resource.object.Kind() != "CustomResourceDefinition") {
         UpdateContainerImages(object, rule);
       }
-      for (const FieldSpec& spec : ImageSpecs()) {
+      for (const FieldSpec& spec : WithExtra(ImageSpecs(), extra)) {
         Status status = VisitFieldSpec(object, spec, [&](json& leaf) {
           UpdateImage(leaf, rule);
           return Status();
@@ -200,12 +207,14 @@ Status TransformImages(ResMap& resources, const json& images) {
   return Status();
 }
 
-Status TransformReplicas(ResMap& resources, const json& replicas) {
+Status TransformReplicas(ResMap& resources, const json& replicas,
+                         std::span<const FieldSpec> extra) {
+  std::vector<FieldSpec> specs = WithExtra(ReplicaSpecs(), extra);
   for (const json& replica : replicas) {
     std::string name = StringOf(replica, "name");
     json count = replica.value("count", json(0));
     bool found = false;
-    for (const FieldSpec& spec : ReplicaSpecs()) {
+    for (const FieldSpec& spec : specs) {
       for (Resource& resource : resources) {
         bool named = resource.Id().name == name;
         for (const ResId& previous : resource.previous) named = named || previous.name == name;
@@ -220,7 +229,7 @@ Status TransformReplicas(ResMap& resources, const json& replicas) {
     }
     if (!found) {
       std::string gvks;
-      for (const FieldSpec& spec : ReplicaSpecs()) {
+      for (const FieldSpec& spec : specs) {
         gvks += (gvks.empty() ? "" : " ") + spec.kind + ".[noVer].[noGrp]";
       }
       return Status::Invalid("resource with name " + name +

@@ -321,5 +321,39 @@ spec:
   EXPECT_EQ(Get(server, "pod/web")["metadata"]["labels"]["tier"], "front");
 }
 
+// Pods that run once (restartPolicy Never or OnFailure) complete as a Job's Pods do; simulated
+// to fail, they end Failed under Never and crash-loop under OnFailure, as the kubelet restarts
+// them.
+TEST(ApplyTest, SimulatedRunOncePodsComplete) {
+  ApiServer server({"--simulate-delay-ms", "100"});
+  auto pod = [](const std::string& name, const std::string& restart, const std::string& mode) {
+    return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name +
+           (mode.empty() ? "" : "\n  annotations: {converge.dev/simulate: " + mode + "}") +
+           "\nspec:\n  restartPolicy: " + restart +
+           "\n  containers: [{name: main, image: alpine}]\n";
+  };
+  std::string pods = pod("done", "Never", "") + "---\n" + pod("again", "OnFailure", "") +
+                     "---\n" + pod("broken", "Never", "fail") + "---\n" +
+                     pod("retrying", "OnFailure", "fail");
+  ASSERT_EQ(server.Kubectl({"apply", "-f", server.File("pods.yaml", pods).string()}).exit_code, 0);
+  for (const auto& [name, phase] : std::vector<std::pair<std::string, std::string>>{
+           {"done", "Succeeded"}, {"again", "Succeeded"}, {"broken", "Failed"}}) {
+    ProcessResult waited = server.Kubectl(
+        {"wait", "--for=jsonpath={.status.phase}=" + phase, "pod/" + name, "--timeout=30s"});
+    EXPECT_EQ(waited.exit_code, 0) << name << ": " << waited.err;
+  }
+  json done = Get(server, "pod/done")["status"];
+  EXPECT_EQ(done["containerStatuses"][0]["state"]["terminated"]["exitCode"], 0);
+  EXPECT_EQ(done["containerStatuses"][0]["state"]["terminated"]["reason"], "Completed");
+  json broken = Get(server, "pod/broken")["status"];
+  EXPECT_EQ(broken["containerStatuses"][0]["state"]["terminated"]["exitCode"], 1);
+  ProcessResult crashing = server.Kubectl(
+      {"wait",
+       "--for=jsonpath={.status.containerStatuses[0].state.waiting.reason}=CrashLoopBackOff",
+       "pod/retrying", "--timeout=30s"});
+  EXPECT_EQ(crashing.exit_code, 0) << crashing.err;
+  EXPECT_EQ(Get(server, "pod/retrying")["status"]["phase"], "Running");
+}
+
 }  // namespace
 }  // namespace converge

@@ -202,5 +202,50 @@ TEST(IgnoreTest, ControllerWideDefaultsApplyToo) {
   EXPECT_EQ(bad.status().message().rfind("default ignoreDifferences[0]: ", 0), 0u);
 }
 
+// RespectIgnoreDifferences: what a rule selects is written with live's value; the rest as
+// desired.
+json Kept(const IgnoreRule& rule, const char* desired_yaml = kDesired,
+          const char* live_yaml = kLive) {
+  Result<Differ> differ = Differ::Create({.ignore_differences = {rule}});
+  EXPECT_TRUE(differ.ok()) << differ.status().ToString();
+  return differ->KeepIgnored(ParseObject(desired_yaml), ParseObject(live_yaml)).json();
+}
+
+TEST(KeepIgnoredTest, JsonPointerTakesLiveValue) {
+  json kept = Kept({.group = "apps", .kind = "Deployment", .json_pointers = {"/spec/replicas"}});
+  EXPECT_EQ(kept["spec"]["replicas"], 3);
+  EXPECT_EQ(kept["spec"]["template"]["spec"]["containers"][0]["image"], "shop:1.0");
+  EXPECT_EQ(kept["spec"]["template"]["spec"]["containers"][1]["image"], "proxy:1.24");
+  EXPECT_EQ(kept["metadata"]["annotations"], json({{"team", "web"}}));
+  EXPECT_FALSE(kept["metadata"].contains("managedFields"));
+}
+
+TEST(KeepIgnoredTest, ManagersFieldsTakeLiveValuesItemByItem) {
+  json kept =
+      Kept({.group = "apps", .kind = "Deployment", .managed_fields_managers = {"injector"}});
+  const json& pod = kept["spec"]["template"]["spec"];
+  EXPECT_EQ(kept["spec"]["replicas"], 2);
+  EXPECT_EQ(pod["containers"], json::parse(R"([{"name":"app","image":"shop:1.0"},
+                            {"name":"proxy","image":"proxy:1.24-patched"}])"));
+  EXPECT_EQ(pod["initContainers"], json::parse(R"([{"name":"istio-init","image":"proxy:1.24"}])"));
+  EXPECT_EQ(kept["metadata"]["annotations"]["injector.example.com/status"], "injected");
+  EXPECT_EQ(kept["metadata"]["annotations"]["team"], "web");
+}
+
+TEST(KeepIgnoredTest, FieldsAbsentFromLiveAreLeftOutAndStatusIsNeverTaken) {
+  const char* desired =
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: '1', b: '2'}\n";
+  const char* live =
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: '9', c: '3'}\n"
+      "status: {x: y}\n";
+  json kept =
+      Kept({.kind = "ConfigMap", .jq_path_expressions = {".data.a", ".data.b"}}, desired, live);
+  EXPECT_EQ(kept["data"], json({{"a", "9"}}));
+  EXPECT_FALSE(kept.contains("status"));
+  // A rule for another kind changes nothing.
+  EXPECT_EQ(Kept({.kind = "Secret", .json_pointers = {"/data/a"}}, desired, live),
+            ParseObject(desired).json());
+}
+
 }  // namespace
 }  // namespace converge::diff

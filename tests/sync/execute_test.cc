@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -30,6 +31,7 @@ const kube::GroupVersionKind kJob{"batch", "v1", "Job"};
 const kube::GroupVersionKind kReplicaSet{"apps", "v1", "ReplicaSet"};
 const kube::GroupVersionKind kService{"", "v1", "Service"};
 const kube::GroupVersionKind kDeployment{"apps", "v1", "Deployment"};
+const kube::GroupVersionKind kPod{"", "v1", "Pod"};
 
 std::vector<kube::Object> Objects(std::string_view yaml) {
   Result<std::vector<kube::Object>> objects = kube::DecodeObjects(yaml, "test.yaml");
@@ -146,7 +148,12 @@ class ExecuteTest : public ::testing::Test {
                               {.app_id = app_id,
                                .sync = options,
                                .timeout = std::chrono::seconds(120),
-                               .poll_interval = std::chrono::milliseconds(100)});
+                               .poll_interval = std::chrono::milliseconds(100),
+                               .wave_delay = wave_delay_,
+                               .ignore = ignore_,
+                               .prune_approved = prune_approved_,
+                               .progress = progress_,
+                               .clock = clock_});
     for (const ResourceResult& result : outcome.resources) {
       log_ += std::string(ResultStatusName(result.status)) + " " + result.message + "\n";
     }
@@ -173,6 +180,12 @@ class ExecuteTest : public ::testing::Test {
   std::unique_ptr<kube::Client> client_;
   std::string ns_;
   std::string log_;
+  // What Sync passes to Execute besides the plan.
+  std::chrono::milliseconds wave_delay_{0};
+  const diff::Differ* ignore_ = nullptr;
+  std::function<bool(std::chrono::system_clock::time_point)> prune_approved_;
+  std::function<void(const ResourceResult&)> progress_;
+  Clock* clock_ = nullptr;
 };
 
 ApiServer* ExecuteTest::server_ = nullptr;
@@ -643,6 +656,261 @@ metadata:
       << Find(outcome, "Deployment", "stuck")->message;
   kube::ApiResult<kube::Object> after = client_->Get(kConfigMap, "default", "after");
   EXPECT_EQ(after.reason(), kube::Reason::kNotFound);
+}
+
+std::string_view PodPhase(const kube::Object& pod) {
+  return kube::StringAt(pod.json(), {"status", "phase"});
+}
+
+TEST_F(ExecuteTest, PodHooksRunToCompletionBeforeTheNextPhase) {
+  ASSERT_EQ(server_->Kubectl({"create", "namespace", ns_}).exit_code, 0);
+  Recorder recorder(*client_, ns_, {kPod, kConfigMap});
+  Outcome outcome = Sync("pod-hooks", Objects(R"(
+apiVersion: v1
+kind: Pod
+metadata:
+  name: migrate
+  annotations:
+    argocd.argoproj.io/hook: PreSync
+    argocd.argoproj.io/hook-delete-policy: HookSucceeded
+spec:
+  restartPolicy: Never
+  containers: [{name: main, image: alpine}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+)"));
+  ASSERT_EQ(outcome.phase, OperationPhase::kSucceeded) << outcome.message << "\n" << Log();
+  // The last wave is not awaited: its watch event may still be on its way.
+  ASSERT_TRUE(testing::Eventually([&] { return recorder.Created("settings") > 0; },
+                                  std::chrono::milliseconds(50)));
+  int64_t succeeded = recorder.First(
+      "migrate", [](const kube::Object& pod) { return PodPhase(pod) == "Succeeded"; });
+  int64_t settings = recorder.Created("settings");
+  ASSERT_GT(succeeded, 0) << "the hook Pod never completed";
+  EXPECT_LT(succeeded, settings) << "the Sync phase started before the PreSync Pod completed";
+  const ResourceResult* hook = Find(outcome, "Pod", "migrate");
+  ASSERT_NE(hook, nullptr);
+  EXPECT_EQ(hook->phase, Phase::kPreSync);
+  EXPECT_EQ(hook->hook_phase, OperationPhase::kSucceeded);
+  EXPECT_FALSE(Get(kPod, "migrate")) << "HookSucceeded: the Pod is deleted";
+}
+
+TEST_F(ExecuteTest, AFailingPodHookFailsTheSyncAndRunsSyncFailHooks) {
+  Outcome outcome = Sync("failing-pod-hook", Objects(R"(
+apiVersion: v1
+kind: Pod
+metadata:
+  name: migrate
+  annotations:
+    argocd.argoproj.io/hook: PreSync
+    argocd.argoproj.io/hook-delete-policy: HookFailed
+    converge.dev/simulate: fail
+spec:
+  restartPolicy: Never
+  containers: [{name: main, image: alpine}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: report
+  annotations:
+    argocd.argoproj.io/hook: SyncFail
+    argocd.argoproj.io/hook-delete-policy: BeforeHookCreation
+spec:
+  restartPolicy: OnFailure
+  containers: [{name: main, image: alpine}]
+)"));
+  EXPECT_EQ(outcome.phase, OperationPhase::kFailed) << Log();
+  EXPECT_EQ(outcome.message, "one or more tasks failed in PreSync wave 0");
+  const ResourceResult* migrate = Find(outcome, "Pod", "migrate");
+  ASSERT_NE(migrate, nullptr);
+  EXPECT_EQ(migrate->status, ResultStatus::kSyncFailed);
+  EXPECT_EQ(migrate->hook_phase, OperationPhase::kFailed);
+  EXPECT_EQ(migrate->message, "Pod/" + ns_ + "/migrate: hook pod failed");
+  EXPECT_FALSE(Get(kPod, "migrate")) << "HookFailed: the failed Pod is deleted";
+  EXPECT_FALSE(Get(kConfigMap, "settings")) << "the Sync phase must not run";
+  const ResourceResult* report = Find(outcome, "Pod", "report");
+  ASSERT_NE(report, nullptr);
+  EXPECT_EQ(report->phase, Phase::kSyncFail);
+  EXPECT_EQ(report->hook_phase, OperationPhase::kSucceeded);
+  std::optional<kube::Object> ran = Get(kPod, "report");
+  ASSERT_TRUE(ran) << "BeforeHookCreation: the SyncFail Pod stays until the next sync";
+  EXPECT_EQ(PodPhase(*ran), "Succeeded");
+}
+
+TEST_F(ExecuteTest, RespectIgnoreDifferencesKeepsIgnoredLiveValues) {
+  ASSERT_EQ(server_->Kubectl({"create", "namespace", ns_}).exit_code, 0);
+  std::vector<kube::Object> desired = Objects(R"(
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: "nginx:1.26"}]}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {mode: production, token: from-git}
+)");
+  ASSERT_EQ(Sync("ignore", desired).phase, OperationPhase::kSucceeded) << Log();
+  // An autoscaler and an operator change fields the Application ignores.
+  ASSERT_EQ(server_
+                ->Kubectl({"patch", "deployment", "web", "-n", ns_, "--field-manager", "hpa", "-p",
+                           R"({"spec":{"replicas":5}})"})
+                .exit_code,
+            0);
+  ASSERT_EQ(server_
+                ->Kubectl({"patch", "configmap", "settings", "-n", ns_, "-p",
+                           R"({"data":{"token":"rotated"}})"})
+                .exit_code,
+            0);
+  Result<diff::Differ> differ = diff::Differ::Create(
+      {.ignore_differences = {
+           {.group = "apps", .kind = "Deployment", .managed_fields_managers = {"hpa"}},
+           {.kind = "ConfigMap", .jq_path_expressions = {".data.token", ".data.fresh"}}}});
+  ASSERT_TRUE(differ.ok()) << differ.status().message();
+  ignore_ = &*differ;
+  desired[0].mutable_json()["spec"]["template"]["spec"]["containers"][0]["image"] = "nginx:1.27";
+  desired[1].mutable_json()["data"]["mode"] = "staging";
+  desired.push_back(Objects(R"(
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: fresh}
+data: {fresh: from-git}
+)")[0]);
+
+  // With the option: ignored fields keep their live values, the rest is applied; an object
+  // that did not exist is created as desired.
+  ASSERT_EQ(Sync("ignore", desired, {.respect_ignore_differences = true}).phase,
+            OperationPhase::kSucceeded)
+      << Log();
+  std::optional<kube::Object> web = Get(kDeployment, "web");
+  std::optional<kube::Object> settings = Get(kConfigMap, "settings");
+  ASSERT_TRUE(web && settings);
+  EXPECT_EQ(web->json()["spec"]["replicas"], 5);
+  EXPECT_EQ(web->json()["spec"]["template"]["spec"]["containers"][0]["image"], "nginx:1.27");
+  EXPECT_EQ(settings->json()["data"], json({{"mode", "staging"}, {"token", "rotated"}}));
+  EXPECT_EQ(Get(kConfigMap, "fresh")->json()["data"]["fresh"], "from-git");
+
+  // Without it the source's values are applied, as Argo CD does.
+  ASSERT_EQ(Sync("ignore", desired).phase, OperationPhase::kSucceeded) << Log();
+  EXPECT_EQ(Get(kDeployment, "web")->json()["spec"]["replicas"], 2);
+  EXPECT_EQ(Get(kConfigMap, "settings")->json()["data"]["token"], "from-git");
+}
+
+TEST_F(ExecuteTest, PruneConfirmWaitsForTheApprovalBeforeWritingAnything) {
+  std::vector<kube::Object> desired = Objects(R"(
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: guarded
+  annotations: {argocd.argoproj.io/sync-options: Prune=confirm}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: plain}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: kept}
+data: {version: one}
+)");
+  ASSERT_EQ(Sync("confirm", desired).phase, OperationPhase::kSucceeded) << Log();
+  std::vector<kube::Object> next = {desired[2]};
+  next[0].mutable_json()["data"]["version"] = "two";
+
+  // Nothing can approve: the sync fails and writes nothing, not even the other changes.
+  Outcome refused = Sync("confirm", next, {.prune = true});
+  EXPECT_EQ(refused.phase, OperationPhase::kFailed);
+  EXPECT_EQ(refused.message, "waiting for pruning confirmation of ConfigMap/" + ns_ +
+                                 "/guarded: nothing can approve it here");
+  EXPECT_TRUE(Get(kConfigMap, "guarded") && Get(kConfigMap, "plain"));
+  EXPECT_EQ(Get(kConfigMap, "kept")->json()["data"]["version"], "one");
+
+  // Approved on the second look: the sync goes on as usual.
+  int asked = 0;
+  std::chrono::system_clock::time_point started;
+  prune_approved_ = [&](std::chrono::system_clock::time_point since) {
+    started = since;
+    return ++asked == 2;
+  };
+  Outcome approved = Sync("confirm", next, {.prune = true});
+  ASSERT_EQ(approved.phase, OperationPhase::kSucceeded) << approved.message << "\n" << Log();
+  EXPECT_EQ(asked, 2);
+  EXPECT_EQ(started, approved.started_at);
+  EXPECT_FALSE(Get(kConfigMap, "guarded"));
+  EXPECT_FALSE(Get(kConfigMap, "plain"));
+  EXPECT_EQ(Get(kConfigMap, "kept")->json()["data"]["version"], "two");
+}
+
+// Sleeps for real except the wave delay, which it records with what happened before it.
+class PauseRecordingClock : public Clock {
+ public:
+  explicit PauseRecordingClock(std::chrono::milliseconds delay) : delay_(delay) {}
+  std::chrono::system_clock::time_point Now() override { return SystemClock().Now(); }
+  bool Sleep(std::chrono::milliseconds duration, std::stop_token stop) override {
+    if (duration != delay_) return SystemClock().Sleep(duration, stop);
+    Note("pause");
+    return true;
+  }
+  void Note(std::string event) {
+    std::lock_guard lock(mutex_);
+    events_.push_back(std::move(event));
+  }
+  std::vector<std::string> events() {
+    std::lock_guard lock(mutex_);
+    return events_;
+  }
+
+ private:
+  std::chrono::milliseconds delay_;
+  std::mutex mutex_;
+  std::vector<std::string> events_;  // guarded by mutex_
+};
+
+TEST_F(ExecuteTest, WavesArePausedBetweenButNotAfterTheLast) {
+  // An hour: a real sleep of it would time the test out.
+  PauseRecordingClock clock(std::chrono::hours(1));
+  clock_ = &clock;
+  wave_delay_ = std::chrono::hours(1);
+  std::set<std::string> written;
+  progress_ = [&](const ResourceResult& result) {
+    if (result.key.kind == "ConfigMap" && result.status == ResultStatus::kSynced &&
+        written.insert(result.key.name).second) {
+      clock.Note(result.key.name);
+    }
+  };
+  Outcome outcome = Sync("paused", Objects(R"(
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: first
+  annotations: {argocd.argoproj.io/sync-wave: "-1"}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: second}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: third
+  annotations: {argocd.argoproj.io/sync-wave: "1"}
+)"));
+  ASSERT_EQ(outcome.phase, OperationPhase::kSucceeded) << outcome.message << "\n" << Log();
+  // The namespace CreateNamespace makes joins the first wave.
+  EXPECT_EQ(clock.events(),
+            (std::vector<std::string>{"first", "pause", "second", "pause", "third"}));
 }
 
 TEST(ExecuteUnreachableTest, AClusterThatCannotBeReachedIsAnError) {

@@ -326,6 +326,51 @@ TEST(OptionsTest, ArgoCdSpellings) {
   EXPECT_EQ(unknown.message(), "syncOptions: unknown sync option Teleport");
 }
 
+TEST(OptionsTest, DeletionOfAnObjectWhenTheApplicationIsDeleted) {
+  struct Case {
+    const char* yaml;
+    std::vector<std::string> app_options;
+    Deletion want;
+  };
+  const char* plain = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
+  std::vector<Case> cases = {
+      {plain, {}, Deletion::kDelete},
+      {plain, {"Delete=false"}, Deletion::kKeep},
+      {plain, {"Delete=confirm"}, Deletion::kConfirm},
+      {"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n"
+       "    argocd.argoproj.io/sync-options: Prune=false, Delete=false\n",
+       {},
+       Deletion::kKeep},
+      {"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n"
+       "    converge.dev/sync-options: Delete=confirm\n",
+       {},
+       Deletion::kConfirm},
+      // The object's option wins over the Application's.
+      {"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n"
+       "    argocd.argoproj.io/sync-options: Delete=true\n",
+       {"Delete=false"},
+       Deletion::kDelete},
+      // An item that does not parse does not hide the others.
+      {"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n"
+       "    argocd.argoproj.io/sync-options: Bogus=1,Delete=false\n",
+       {},
+       Deletion::kKeep},
+      {"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  annotations:\n"
+       "    helm.sh/resource-policy: keep\n",
+       {},
+       Deletion::kKeep},
+      {"apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+       "metadata: {name: widgets.example.com}\n",
+       {},
+       Deletion::kKeep},
+  };
+  for (const Case& c : cases) {
+    Options options;
+    ASSERT_TRUE(ApplySyncOptions(c.app_options, options).ok());
+    EXPECT_EQ(DeletionOf(Objects(c.yaml)[0], options), c.want) << c.yaml;
+  }
+}
+
 TEST(RetryTest, ArgoCdBackoffFormula) {
   RetryPolicy defaults;
   EXPECT_EQ(RetryDelay(defaults, 0), std::chrono::seconds(5));

@@ -1,5 +1,7 @@
 #include <algorithm>
 #include <map>
+#include <optional>
+#include <random>
 #include <utility>
 
 #include "sources/helm/template/fmt.h"
@@ -10,10 +12,26 @@
 namespace converge::sources::helm::tmpl {
 namespace {
 
-uint64_t SystemSeed() {
-  std::random_device device;
-  return (static_cast<uint64_t>(device()) << 32) ^ device();
-}
+// The random source of one Execute call, seeded when a function first draws from it: opening
+// the system's source for every executed file cost more than most templates' own work.
+class LazyRandom {
+ public:
+  explicit LazyRandom(std::optional<uint64_t> seed) : seed_(seed) {}
+
+  std::mt19937_64& Get() {
+    if (!engine_) engine_.emplace(seed_ ? *seed_ : SystemSeed());
+    return *engine_;
+  }
+
+ private:
+  static uint64_t SystemSeed() {
+    std::random_device device;
+    return (static_cast<uint64_t>(device()) << 32) ^ device();
+  }
+
+  std::optional<uint64_t> seed_;
+  std::optional<std::mt19937_64> engine_;
+};
 
 // Execution errors unwind to Execute() as this private type, as Go's executor panics and
 // recovers; it never leaves this file.
@@ -88,7 +106,7 @@ bool Matches(char param, const Value& value) {
 
 class Executor : public Call {
  public:
-  Executor(const TemplateSet& set, std::mt19937_64& random, std::string& out)
+  Executor(const TemplateSet& set, LazyRandom& random, std::string& out)
       : set_(set), random_(random), out_(out) {}
 
   void Run(const Tree& tree, const Value& data) {
@@ -158,7 +176,7 @@ class Executor : public Call {
     return StripNoValue(std::move(*result));
   }
 
-  std::mt19937_64& Random() override { return random_; }
+  std::mt19937_64& Random() override { return random_.Get(); }
 
  private:
   struct Variable {
@@ -287,6 +305,7 @@ class Executor : public Call {
       vars_.resize(mark);
       return flow;
     };
+    if (value.kind() == Value::Kind::kBytes) value = Value::List(ByteList(value), ElemType::kInt);
     switch (value.kind()) {
       case Value::Kind::kList: {
         std::vector<Value> items = value.list();
@@ -701,7 +720,7 @@ class Executor : public Call {
   }
 
   const TemplateSet& set_;
-  std::mt19937_64& random_;
+  LazyRandom& random_;
   std::string& out_;
   const Tree* tree_ = nullptr;
   const Node* node_ = nullptr;
@@ -738,7 +757,7 @@ Result<std::string> TemplateSet::Execute(std::string_view name, const Value& dat
     return Status::NotFound("template: no template " + GoQuote(name) + " defined");
   }
   std::string out;
-  std::mt19937_64 random(options_.seed ? *options_.seed : SystemSeed());
+  LazyRandom random(options_.seed);
   Executor executor(*this, random, out);
   try {
     executor.Run(*found->second, data);

@@ -549,6 +549,9 @@ class Printer {
       case Value::Kind::kString:
         PrintString(value.string_value(), spec);
         return;
+      case Value::Kind::kBytes:
+        PrintBytes(value.bytes_value(), spec);
+        return;
       case Value::Kind::kList: {
         out += '[';
         bool first = true;
@@ -581,6 +584,20 @@ class Printer {
         return;
       }
     }
+  }
+
+  // fmtBytes: %s, %q, %x and %X print the bytes as text; other verbs print each byte as a number.
+  void PrintBytes(const std::string& data, const Spec& spec) {
+    if (std::string_view("sqxX").find(spec.verb) != std::string_view::npos) {
+      PrintString(data, spec);
+      return;
+    }
+    out += '[';
+    for (size_t i = 0; i < data.size(); ++i) {
+      if (i > 0) out += ' ';
+      PrintInteger(Value::Int(static_cast<unsigned char>(data[i])), spec);
+    }
+    out += ']';
   }
 
   void PrintInteger(const Value& value, const Spec& spec) {
@@ -661,6 +678,18 @@ class Printer {
       case Value::Kind::kString:
         out += GoQuote(value.string_value());
         return;
+      case Value::Kind::kBytes: {
+        out += "[]byte{";
+        const std::string& data = value.bytes_value();
+        for (size_t i = 0; i < data.size(); ++i) {
+          char hex[8];
+          std::snprintf(hex, sizeof(hex), "0x%x", static_cast<unsigned char>(data[i]));
+          out += i > 0 ? ", " : "";
+          out += hex;
+        }
+        out += '}';
+        return;
+      }
       case Value::Kind::kFloat64: {
         std::string text = FormatFloat(value.float_value(), 'g', -1, 64);
         out += text;
@@ -724,6 +753,16 @@ void AppendValue(std::string& out, const Value& value) {
     case Value::Kind::kString:
       out += value.string_value();
       return;
+    case Value::Kind::kBytes: {
+      out += '[';
+      const std::string& data = value.bytes_value();
+      for (size_t i = 0; i < data.size(); ++i) {
+        if (i > 0) out += ' ';
+        out += std::to_string(static_cast<unsigned char>(data[i]));
+      }
+      out += ']';
+      return;
+    }
     case Value::Kind::kList: {
       out += '[';
       bool first = true;

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "base/base64.h"
 #include "sources/helm/template/gotime.h"
 
 namespace converge::sources::helm::tmpl {
@@ -38,6 +39,13 @@ Value Value::String(std::string value) {
   Value v;
   v.kind_ = Kind::kString;
   v.string_ = std::make_shared<const std::string>(std::move(value));
+  return v;
+}
+
+Value Value::Bytes(std::string data) {
+  Value v;
+  v.kind_ = Kind::kBytes;
+  v.string_ = std::make_shared<const std::string>(std::move(data));
   return v;
 }
 
@@ -122,6 +130,8 @@ std::string Value::TypeName() const {
       return "float64";
     case Kind::kString:
       return "string";
+    case Kind::kBytes:
+      return "[]uint8";
     case Kind::kList:
       return "[]" + std::string(ElemName(list_->elem));
     case Kind::kMap:
@@ -147,6 +157,7 @@ std::string_view Value::KindName() const {
       return "float64";
     case Kind::kString:
       return "string";
+    case Kind::kBytes:
     case Kind::kList:
       return "slice";
     case Kind::kMap:
@@ -168,6 +179,7 @@ bool Value::Truth() const {
     case Kind::kFloat64:
       return float_ != 0;
     case Kind::kString:
+    case Kind::kBytes:
       return !string_->empty();
     case Kind::kList:
       return !list_->items.empty();
@@ -207,6 +219,8 @@ nlohmann::json Value::ToJson() const {
       return float_;
     case Kind::kString:
       return *string_;
+    case Kind::kBytes:
+      return Base64Encode(*string_);
     case Kind::kList: {
       nlohmann::json array = nlohmann::json::array();
       for (const Value& item : list_->items) array.push_back(item.ToJson());

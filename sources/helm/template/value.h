@@ -3,7 +3,8 @@
 // types that change Helm's output: int, int64 and float64 print and compare differently; a map
 // iterates in sorted key order; []string and []interface{} print alike but differ for typeOf.
 // Lists and maps are shared by reference, as Go's slices and maps are (sprig's `set` mutates
-// the dict it is given).
+// the dict it is given). A []byte (what .Files.GetBytes returns) is its own kind: Go prints it as a
+// list of numbers, encoding/json as base64, and sprig's strval as the text.
 
 #include <cstdint>
 #include <map>
@@ -59,7 +60,7 @@ struct MapData {
 
 class Value {
  public:
-  enum class Kind : uint8_t { kNil, kBool, kInt, kInt64, kFloat64, kString, kList, kMap };
+  enum class Kind : uint8_t { kNil, kBool, kInt, kInt64, kFloat64, kString, kBytes, kList, kMap };
 
   Value() = default;
   static Value Bool(bool value);
@@ -67,6 +68,7 @@ class Value {
   static Value Int64(int64_t value);  // Go int64
   static Value Float(double value);
   static Value String(std::string value);
+  static Value Bytes(std::string data);  // Go []byte
   static Value List(std::vector<Value> items = {}, ElemType elem = ElemType::kAny);
   static Value Map(ElemType elem = ElemType::kAny);
   static Value StringList(const std::vector<std::string>& items);
@@ -81,6 +83,7 @@ class Value {
   int64_t int_value() const { return int_; }
   double float_value() const { return float_; }
   const std::string& string_value() const { return *string_; }
+  const std::string& bytes_value() const { return *string_; }
   const std::vector<Value>& list() const { return list_->items; }
   std::vector<Value>& mutable_list() const { return list_->items; }
   ElemType elem() const { return kind_ == Kind::kList ? list_->elem : map_->elem; }

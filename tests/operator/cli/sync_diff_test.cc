@@ -73,11 +73,11 @@ TEST_F(SyncDiffCommandTest, DiffSyncDiffDriftPrune) {
   EXPECT_EQ(get.out, "converge_guestbook:apps/Deployment:web/guestbook-ui") << get.err;
 
   // The sync ends once its last wave is applied (as Argo CD's); the rollout finishes after.
-  ASSERT_EQ(server_
-                .Kubectl({"rollout", "status", "-n", "web", "deployment/guestbook-ui",
-                          "--timeout=60s"})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      server_
+          .Kubectl({"rollout", "status", "-n", "web", "deployment/guestbook-ui", "--timeout=60s"})
+          .exit_code,
+      0);
   diff = Converge("diff", {});
   EXPECT_EQ(diff.exit_code, 0) << diff.out << diff.err;
   EXPECT_EQ(diff.out, "");
@@ -142,6 +142,32 @@ TEST_F(SyncDiffCommandTest, DryRunWritesNothingAndFailuresExitOne) {
   testing::ProcessResult usage = Converge("sync", {"--app-name="});
   EXPECT_EQ(usage.exit_code, 2);
   EXPECT_EQ(captured_.find(kSecretValue), std::string::npos);
+}
+
+TEST_F(SyncDiffCommandTest, PruneConfirmNeedsApprovePrune) {
+  dir_.Write("app/guarded.yaml",
+             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: guarded\n  annotations:\n"
+             "    argocd.argoproj.io/sync-options: Prune=confirm\n");
+  testing::ProcessResult sync = Converge("sync", {"--sync-option", "CreateNamespace=true"});
+  ASSERT_EQ(sync.exit_code, 0) << sync.out << sync.err;
+  fs::remove(dir_.path() / "app/guarded.yaml");
+
+  sync = Converge("sync", {"--prune"});
+  EXPECT_EQ(sync.exit_code, 1) << sync.out << sync.err;
+  EXPECT_NE(sync.out.find("Message: waiting for pruning confirmation of ConfigMap/web/guarded: "
+                          "nothing can approve it here\n"),
+            std::string::npos)
+      << sync.out;
+  EXPECT_EQ(server_.Kubectl({"get", "-n", "web", "configmap/guarded"}).exit_code, 0);
+
+  sync = Converge("sync", {"--prune", "--approve-prune", "--sync-wave-delay", "0s"});
+  ASSERT_EQ(sync.exit_code, 0) << sync.out << sync.err;
+  EXPECT_TRUE(HasRow(sync.out, "Pruned", "ConfigMap/web/guarded: pruned")) << sync.out;
+  EXPECT_NE(server_.Kubectl({"get", "-n", "web", "configmap/guarded"}).exit_code, 0);
+
+  testing::ProcessResult usage = Converge("sync", {"--sync-wave-delay", "soon"});
+  EXPECT_EQ(usage.exit_code, 2);
+  EXPECT_NE(usage.err.find("--sync-wave-delay"), std::string::npos) << usage.err;
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include "base/clock.h"
 #include "tests/sources/git/servers.h"
 #include "tests/support/support.h"
 
@@ -239,6 +240,66 @@ TEST_F(OperatorTest, SyncsFollowsCommitsKeepsLiveStateOnBrokenInputHealsAndDelet
   }));
   EXPECT_NE(server_->Kubectl({"get", "deployment", "web", "-n", "demo"}).exit_code, 0);
   EXPECT_NE(server_->Kubectl({"get", "configmap", "settings", "-n", "demo"}).exit_code, 0);
+}
+
+TEST_F(OperatorTest, PruneConfirmAndDeleteConfirmWaitForApprovalDeleteFalseObjectsStay) {
+  upstream_->Commit({{"deploy/guarded.yaml",
+                      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: guarded\n"
+                      "  annotations:\n    argocd.argoproj.io/sync-options: Prune=confirm\n"},
+                     {"deploy/keep.yaml",
+                      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keep\n  annotations:\n"
+                      "    argocd.argoproj.io/sync-options: Delete=false\n"},
+                     {"deploy/confirm.yaml",
+                      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: confirm\n"
+                      "  annotations:\n    converge.dev/sync-options: Delete=confirm\n"}},
+                    "deletion options");
+  CreateApplication(
+      "    automated: {prune: true}\n"
+      "    syncOptions: [CreateNamespace=true]\n");
+  ProcessResult ready = server_->Kubectl(
+      {"wait", "--for=condition=Ready", "--timeout=90s", "application/demo", "-n", "converge"});
+  ASSERT_EQ(ready.exit_code, 0) << ready.err << AppField("{.status}");
+  ASSERT_EQ(Get({"get", "configmap", "confirm", "-n", "demo", "-o", "name"}),
+            "configmap/confirm\n");
+
+  // The automated sync that would prune a Prune=confirm object waits for the approval, which
+  // counts only when given after the sync started.
+  upstream_->Run({"rm", "-q", "deploy/guarded.yaml"});
+  upstream_->Commit({{"deploy/configmap.yaml", ConfigMap("bonjour")}}, "guarded removed");
+  EXPECT_TRUE(Eventually([&] { return AppField("{.status.operationState.phase}") == "Running"; }))
+      << AppField("{.status}");
+  EXPECT_EQ(Greeting(), "hello") << "nothing is written before the approval";
+  EXPECT_EQ(server_->Kubectl({"get", "configmap", "guarded", "-n", "demo"}).exit_code, 0);
+  Check(server_->Kubectl({"annotate", "application", "demo", "-n", "converge",
+                          "argocd.argoproj.io/deletion-approved=" + FormatRfc3339(UnixSeconds())}));
+  EXPECT_TRUE(Eventually([&] {
+    return server_->Kubectl({"get", "configmap", "guarded", "-n", "demo"}).exit_code != 0;
+  })) << AppField("{.status}");
+  EXPECT_TRUE(Eventually([&] { return Greeting() == "bonjour"; }));
+
+  // An approval given before the deletion was asked for does not count.
+  Check(server_->Kubectl({"annotate", "--overwrite", "application", "demo", "-n", "converge",
+                          "argocd.argoproj.io/deletion-approved-",
+                          "converge.dev/deletion-approved=2000-01-01T00:00:00Z"}));
+  Check(server_->Kubectl({"delete", "application", "demo", "-n", "converge", "--wait=false"}));
+  EXPECT_TRUE(Eventually([&] {
+    return AppField("{.status.conditions[?(@.type==\"DeletionError\")].message}")
+        .starts_with("waiting for deletion confirmation of ConfigMap/demo/confirm");
+  })) << AppField("{.status}");
+  EXPECT_EQ(Greeting(), "bonjour") << "nothing is deleted before the approval";
+
+  Check(server_->Kubectl({"annotate", "--overwrite", "application", "demo", "-n", "converge",
+                          "converge.dev/deletion-approved=" + FormatRfc3339(UnixSeconds())}));
+  EXPECT_TRUE(Eventually([&] {
+    return server_->Kubectl({"get", "application", "demo", "-n", "converge"}).exit_code != 0;
+  })) << AppField("{.status}");
+  EXPECT_NE(server_->Kubectl({"get", "configmap", "confirm", "-n", "demo"}).exit_code, 0);
+  EXPECT_NE(server_->Kubectl({"get", "configmap", "settings", "-n", "demo"}).exit_code, 0);
+  EXPECT_NE(server_->Kubectl({"get", "deployment", "web", "-n", "demo"}).exit_code, 0);
+  // Delete=false: left in place, its tracking kept, as Argo CD leaves it.
+  EXPECT_EQ(Get({"get", "configmap", "keep", "-n", "demo", "-o",
+                 "jsonpath={.metadata.annotations.converge\\.dev/tracking-id}"}),
+            "converge_demo:/ConfigMap:demo/keep");
 }
 
 TEST_F(OperatorTest, InvalidSpecIsReportedAndDriftIsKeptWithoutSelfHeal) {

@@ -348,6 +348,8 @@ TEST(CorpusTest, ErrorsReadAsHelms) {
       {"required", "# {{ required \"need x\" .Values.x }}\n"},
       {"nested", "# {{ include \"outer\" (dict \"x\" nil) }}\n"},
       {"nested-fail", "# {{ include \"outer\" (dict \"x\" (dict \"y\" (fail \"deep\"))) }}\n"},
+      // .Files.GetBytes is a []byte, which string functions refuse.
+      {"bytes-b64enc", "# {{ .Files.GetBytes \"templates/a.yaml\" | b64enc }}\n"},
   };
   std::vector<fs::path> charts;
   for (const auto& [name, text] : probes) {

@@ -3,8 +3,9 @@
 // block scalar, comment-only documents), empty files, NOTES.txt, hooks with several, unknown and
 // capitalised events, test hooks, the kind install order with unknown kinds, crds/ files of the
 // chart and its sub-chart (only .yaml/.yml/.json, never templated), .helmignore rules, .Files
-// (Glob, AsConfig, AsSecrets, Lines, Get), .Template, .Subcharts and .Capabilities, with
-// --no-hooks, --skip-tests, --include-crds and --show-only. The oracle is helm4 itself.
+// (Glob, AsConfig, AsSecrets, Lines, Get, GetBytes as Go's []byte), .Template, .Subcharts and
+// .Capabilities, with --no-hooks, --skip-tests, --include-crds and --show-only. The oracle is
+// helm4 itself.
 
 #include <gtest/gtest.h>
 

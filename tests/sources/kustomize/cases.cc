@@ -105,11 +105,13 @@ std::string FirstLine(std::string message, const std::string& root) {
   return message;
 }
 
+// Always with helm enabled, as `converge render` builds: kustomize only accepts helm 3.
 Outcome RunKubectl(const Case& c, const std::filesystem::path& root) {
-  converge::testing::ProcessResult result =
-      converge::testing::Run({(converge::testing::OracleDir() / "kubectl").string(), "kustomize",
-                              (root / c.dir).lexically_normal().string()},
-                             root);
+  converge::testing::ProcessResult result = converge::testing::Run(
+      {(converge::testing::OracleDir() / "kubectl").string(), "kustomize", "--enable-helm",
+       "--helm-command", (converge::testing::OracleDir() / "helm3").string(),
+       (root / c.dir).lexically_normal().string()},
+      root);
   if (result.exit_code != 0) {
     return Outcome{.failed = true, .text = FirstLine(result.err, root.string())};
   }

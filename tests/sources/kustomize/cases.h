@@ -38,7 +38,7 @@ Case LoadCase(const std::string& name);
 void SaveCase(const Case& c);
 // Writes the case's files into `dir`.
 void Materialize(const Case& c, const converge::testing::TempDir& dir);
-// `kubectl kustomize` on a materialized case.
+// `kubectl kustomize --enable-helm` (helm 3) on a materialized case.
 Outcome RunKubectl(const Case& c, const std::filesystem::path& root);
 // The first line of `message`, with `root` replaced by kRootMarker and kustomize's generator
 // addresses dropped.

@@ -62,5 +62,21 @@ TEST(RemoteTest, RemoteBasesAreRefusedClearly) {
   }
 }
 
+// kustomize would run `helm pull` for a chart missing under chartHome; we never download.
+TEST(HelmChartsTest, ChartsAreNeverPulled) {
+  converge::testing::TempDir dir;
+  dir.Write("kustomization.yaml",
+            "helmCharts:\n- name: app\n  version: 1.0.0\n  repo: https://charts.example.com\n");
+  dir.Write("charts/app/Chart.yaml", "apiVersion: v2\nname: app\nversion: 1.0.0\n");
+  Result<std::unique_ptr<tree::FileTree>> tree = tree::OpenDirectory(dir.path());
+  ASSERT_TRUE(tree.ok());
+  Result<std::vector<kube::Object>> objects = Build(**tree, "", Options{});
+  ASSERT_FALSE(objects.ok());
+  const std::string& message = objects.status().message();
+  EXPECT_NE(message.find("does not pull charts"), std::string::npos) << message;
+  EXPECT_NE(message.find("https://charts.example.com"), std::string::npos) << message;
+  EXPECT_NE(message.find("charts/app-1.0.0/app"), std::string::npos) << message;
+}
+
 }  // namespace
 }  // namespace converge::sources::kustomize::suite

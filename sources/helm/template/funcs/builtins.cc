@@ -1,6 +1,7 @@
 // Go's text/template builtins (funcs.go), with their exact error texts.
 
 #include <cmath>
+#include <utility>
 
 #include "sources/helm/template/fmt.h"
 #include "sources/helm/template/funcs/funcs.h"
@@ -127,6 +128,7 @@ CONVERGE_FUNC(FnLen) {
     case Value::Kind::kNil:
       return Status::Invalid("len of nil pointer");
     case Value::Kind::kString:
+    case Value::Kind::kBytes:
       return Value::Int(static_cast<int64_t>(item.string_value().size()));
     case Value::Kind::kList:
       return Value::Int(static_cast<int64_t>(item.list().size()));
@@ -144,6 +146,7 @@ CONVERGE_FUNC(FnIndex) {
   for (size_t i = 1; i < args.size(); ++i) {
     const Value& index = args[i];
     if (item.IsNil()) return Status::Invalid("index of nil pointer");
+    if (item.kind() == Value::Kind::kBytes) item = Value::List(ByteList(item), ElemType::kInt);
     if (item.kind() == Value::Kind::kList || item.kind() == Value::Kind::kString) {
       if (index.IsNil()) return Status::Invalid("cannot index slice/array with nil");
       if (!index.IsInteger()) {
@@ -163,7 +166,9 @@ CONVERGE_FUNC(FnIndex) {
         item = Value::Int(static_cast<unsigned char>(item.string_value()[static_cast<size_t>(x)]));
       } else {
         bool boxed = item.HoldsInterfaces();
-        item = item.list()[static_cast<size_t>(x)];
+        // A copy first: `item` may hold the only reference to its list (a []byte's numbers).
+        Value element = item.list()[static_cast<size_t>(x)];
+        item = std::move(element);
         item.set_boxed(boxed);
       }
       continue;

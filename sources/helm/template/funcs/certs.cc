@@ -143,9 +143,7 @@ Result<KeyPtr> KeyFromArg(const Value& pem) {
   return key;
 }
 
-KeyPtr NewRsaKey() {
-  return KeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048}), EVP_PKEY_free);
-}
+KeyPtr NewRsaKey() { return GenerateRsaKey(2048); }
 
 Result<CertSpec> SpecFromArgs(const std::vector<Value>& args) {
   CertSpec spec;

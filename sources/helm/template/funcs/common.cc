@@ -14,6 +14,7 @@ Status WrongType(std::string_view expected, const Value& got) {
 
 std::string StrVal(const Value& value) {
   if (value.kind() == Value::Kind::kString) return value.string_value();
+  if (value.kind() == Value::Kind::kBytes) return value.bytes_value();
   return FormatValue(value);
 }
 
@@ -30,6 +31,13 @@ std::string TrimZeroDecimal(const std::string& text) {
 }
 
 }  // namespace
+
+std::vector<Value> ByteList(const Value& bytes) {
+  std::vector<Value> items;
+  items.reserve(bytes.bytes_value().size());
+  for (unsigned char byte : bytes.bytes_value()) items.push_back(Value::Int(byte));
+  return items;
+}
 
 int64_t ToInt64(const Value& value) {
   switch (value.kind()) {
@@ -73,6 +81,7 @@ double ToFloat64(const Value& value) {
 
 Result<std::vector<Value>> AsList(const Value& value, std::string_view function) {
   if (value.kind() == Value::Kind::kList) return value.list();
+  if (value.kind() == Value::Kind::kBytes) return ByteList(value);
   if (value.IsNil()) {
     return Status::Invalid("runtime error: invalid memory address or nil pointer dereference");
   }

@@ -46,12 +46,14 @@ const FuncDef* FindFunction(std::string_view name);
 
 // Helpers shared by the families.
 Status WrongType(std::string_view expected, const Value& got);
-// Sprig's strval: strings as they are, everything else through fmt's %v.
+// Sprig's strval: strings and []byte as text, everything else through fmt's %v.
 std::string StrVal(const Value& value);
 // cast.ToInt64/ToFloat64-like conversions as sprig's toInt64 / toFloat64 do them.
 int64_t ToInt64(const Value& value);
 double ToFloat64(const Value& value);
-// The list or nil; a non-list gives an error message naming `function`.
+// A []byte's elements; Go's uint8 is not modelled, so they are ints (they print alike).
+std::vector<Value> ByteList(const Value& bytes);
+// The list (a []byte's bytes) or nil; a non-list gives an error message naming `function`.
 Result<std::vector<Value>> AsList(const Value& value, std::string_view function);
 // base64.StdEncoding.DecodeString with Go's error ("illegal base64 data at input byte N").
 Result<std::string> GoBase64Decode(const std::string& text);

@@ -14,6 +14,12 @@ namespace converge::sources::helm::tmpl {
 
 using KeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
 
+// An RSA key of `bits` bits (a multiple of 16) with e = 65537, made as Go's rsa.GenerateKey makes
+// it: two random primes of half the size with their top two bits set. OpenSSL's own RSA keygen
+// follows SP 800-56B, whose constant-time prime search took several times longer and made key
+// generation most of the time of a chart that calls genCA. Null when OpenSSL fails.
+KeyPtr GenerateRsaKey(int bits);
+
 // genPrivateKey's types: "" and "rsa" (4096 bits), "dsa" (L2048N256), "ecdsa" (P-256),
 // "ed25519". REQUIRES: one of those. Null when OpenSSL fails.
 KeyPtr GeneratePrivateKey(std::string_view type);

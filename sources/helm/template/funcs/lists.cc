@@ -21,6 +21,7 @@ bool DeepEqual(const Value& a, const Value& b) {
     case Value::Kind::kFloat64:
       return a.float_value() == b.float_value();
     case Value::Kind::kString:
+    case Value::Kind::kBytes:
       return a.string_value() == b.string_value();
     case Value::Kind::kList:
       if (a.elem() != b.elem() || a.list().size() != b.list().size()) return false;

@@ -139,13 +139,18 @@ char32_t LowerRune(char32_t r) {
   return r;
 }
 
-// Go's strslice: lists element by element without nils, nil as nothing, else one element.
+// Go's strslice: lists (and []byte) element by element without nils, nil as nothing, else one
+// element.
 std::vector<std::string> StrSlice(const Value& value) {
   std::vector<std::string> out;
   if (value.kind() == Value::Kind::kList) {
     for (const Value& item : value.list()) {
       if (!item.IsNil()) out.push_back(StrVal(item));
     }
+    return out;
+  }
+  if (value.kind() == Value::Kind::kBytes) {
+    for (unsigned char byte : value.bytes_value()) out.push_back(std::to_string(byte));
     return out;
   }
   if (value.IsNil()) return out;

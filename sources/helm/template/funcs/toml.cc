@@ -135,6 +135,8 @@ class Encoder {
       case Value::Kind::kFloat64:
         Write(FormatFloat(value.float_value()));
         return Status();
+      case Value::Kind::kBytes:
+        return Element(Value::List(ByteList(value), ElemType::kInt));
       case Value::Kind::kList: {
         Write("[");
         for (size_t i = 0; i < value.list().size(); ++i) {

@@ -159,6 +159,7 @@ class PrettyEmitter {
  private:
   static bool IsBlock(const Value& value) {
     if (value.kind() == Value::Kind::kList) return !value.list().empty();
+    if (value.kind() == Value::Kind::kBytes) return !value.bytes_value().empty();
     return value.kind() == Value::Kind::kMap && !AsTime(value) && !value.map().empty();
   }
 
@@ -236,6 +237,7 @@ class PrettyEmitter {
       }
       case Value::Kind::kString:
         return String(value.string_value(), indent, false);
+      case Value::Kind::kBytes:
       case Value::Kind::kList:
         return "[]";
       case Value::Kind::kMap:
@@ -260,6 +262,11 @@ class PrettyEmitter {
 
   // Writes a block map or list whose first line's indentation is already written.
   void Block(const Value& value, size_t indent) {
+    // yaml.v3 writes a []byte as the sequence of its numbers.
+    if (value.kind() == Value::Kind::kBytes) {
+      Block(Value::List(ByteList(value), ElemType::kInt), indent);
+      return;
+    }
     bool first = true;
     if (value.kind() == Value::Kind::kList) {
       for (const Value& item : value.list()) {
