@@ -474,6 +474,12 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
     state_->refresh.erase(key);
     return;
   }
+  // A requested operation in the cache may be one this controller has just run and cleared,
+  // the clearing not yet seen: the server's copy decides, or the operation would run twice.
+  if (const json& operation = found->json().value("operation", json()); !operation.is_null()) {
+    kube::ApiResult<kube::Object> fresh = client_.Get(kApplicationGvk, ns, name);
+    if (fresh.ok()) found = std::make_shared<const kube::Object>(std::move(*fresh));
+  }
   const kube::Object& application = *found;
   const json& object = application.json();
   std::string app_id = ns + "_" + name;

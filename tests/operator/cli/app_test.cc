@@ -259,7 +259,7 @@ TEST(AppTest, SyncHistoryRollbackAndMaskedDiff) {
   testing::ProcessResult one = up.App({"sync", "manual", "--resource", ":ConfigMap:manual/settings",
                                        "--wait", "--timeout", "120s"});
   ASSERT_EQ(one.exit_code, 0) << one.out << one.err;
-  EXPECT_EQ(LiveValue(up), "second");
+  EXPECT_EQ(LiveValue(up), "second") << one.out << one.err;
   testing::ProcessResult after_one = up.App({"diff", "manual"});
   EXPECT_EQ(after_one.exit_code, 1) << after_one.out << after_one.err;
   EXPECT_EQ(after_one.out.find("ConfigMap manual/settings"), std::string::npos) << after_one.out;
