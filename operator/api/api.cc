@@ -19,9 +19,6 @@ using server::JsonResponse;
 using server::Request;
 using server::Response;
 
-const kube::GroupVersionKind kApplicationGvk{app::kGroup, app::kVersion, app::kKind};
-constexpr char kRefreshAnnotation[] = "converge.dev/refresh";
-
 std::string KeyOf(std::string_view ns, std::string_view name) {
   return std::string(ns) + "/" + std::string(name);
 }
@@ -185,7 +182,7 @@ struct Api::State {
 
   Response Patched(const kube::Object& application, const json& patch) {
     kube::ApiResult<kube::Object> patched =
-        client.Patch(kApplicationGvk, application.Namespace(), application.Name(),
+        client.Patch(app::kApplicationGvk, application.Namespace(), application.Name(),
                      kube::PatchType::kMerge, patch.dump());
     if (!patched.ok()) return FromStatus(patched.status());
     return JsonResponse(200, patched->json());
@@ -210,15 +207,15 @@ struct Api::State {
     if (type != "normal" && type != "hard") {
       return ErrorResponse(400, "refresh type \"" + type + "\" is not normal or hard");
     }
-    json patch = {{"metadata", {{"annotations", {{kRefreshAnnotation, type}}}}}};
+    json patch = {{"metadata", {{"annotations", {{app::kRefreshAnnotation, type}}}}}};
     kube::ApiResult<kube::Object> patched =
-        client.Patch(kApplicationGvk, application.Namespace(), application.Name(),
+        client.Patch(app::kApplicationGvk, application.Namespace(), application.Name(),
                      kube::PatchType::kMerge, patch.dump());
     if (!patched.ok()) return FromStatus(patched.status());
     kube::ObjectRef after = events.WaitFor(
         KeyOf(application.Namespace(), application.Name()),
         [](const kube::Object* current) {
-          return current == nullptr || !current->Annotations().contains(kRefreshAnnotation);
+          return current == nullptr || !current->Annotations().contains(app::kRefreshAnnotation);
         },
         options.refresh_wait);
     return JsonResponse(200, after == nullptr ? patched->json() : after->json());
@@ -314,7 +311,7 @@ struct Api::State {
     if (phase == "Running") {
       json patch = {{"status", {{"operationState", {{"phase", "Terminating"}}}}}};
       kube::ApiResult<kube::Object> patched =
-          client.Patch(kApplicationGvk, application.Namespace(), application.Name(),
+          client.Patch(app::kApplicationGvk, application.Namespace(), application.Name(),
                        kube::PatchType::kMerge, patch.dump(), {.subresource = "status"});
       if (!patched.ok()) return FromStatus(patched.status());
       return JsonResponse(200, json::object());

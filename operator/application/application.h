@@ -24,6 +24,9 @@ inline constexpr char kGroup[] = "converge.dev";
 inline constexpr char kVersion[] = "v1alpha1";
 inline constexpr char kKind[] = "Application";
 inline constexpr char kResourcesFinalizer[] = "resources-finalizer.converge.dev";
+inline const kube::GroupVersionKind kApplicationGvk{kGroup, kVersion, kKind};
+// Set by users, the API and webhooks ("normal" or "hard"); removed by the controller once done.
+inline constexpr char kRefreshAnnotation[] = "converge.dev/refresh";
 // Approves the deletion of Delete=confirm objects: an RFC 3339 time no earlier than the
 // Application's deletionTimestamp. Argo CD's spelling is read as well.
 inline constexpr char kDeletionApprovedAnnotation[] = "converge.dev/deletion-approved";

@@ -30,7 +30,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 const kube::GroupVersionKind kCrdGvk{"apiextensions.k8s.io", "v1", "CustomResourceDefinition"};
-const kube::GroupVersionKind kApplicationGvk{app::kGroup, app::kVersion, app::kKind};
 constexpr char kNamespace[] = "converge";
 
 std::vector<FlagSpec> UpFlags() {
@@ -178,7 +177,7 @@ bool Summarize(kube::Client& client, const std::vector<std::string>& apps, std::
   bool all_ready = true;
   summary.clear();
   for (const std::string& name : apps) {
-    kube::ApiResult<kube::Object> app = client.Get(kApplicationGvk, kNamespace, name);
+    kube::ApiResult<kube::Object> app = client.Get(app::kApplicationGvk, kNamespace, name);
     std::string sync = "Unknown", health = "Unknown", message;
     bool ready = false;
     if (app.ok()) {

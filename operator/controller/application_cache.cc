@@ -7,12 +7,6 @@
 #include "operator/application/application.h"
 
 namespace converge::controller {
-namespace {
-
-const kube::GroupVersionKind kApplicationGvk{app::kGroup, app::kVersion, app::kKind};
-
-}  // namespace
-
 ApplicationCache::ApplicationCache(kube::Client& client, std::vector<std::string> namespaces) {
   if (namespaces.empty()) namespaces.push_back("");
   for (const std::string& ns : namespaces) {
@@ -24,7 +18,7 @@ ApplicationCache::ApplicationCache(kube::Client& client, std::vector<std::string
       return found != nullptr ? found : std::make_shared<const kube::Object>(object);
     };
     informers_.push_back(std::make_unique<kube::Informer>(
-        client, kube::InformerOptions{.gvk = kApplicationGvk, .ns = ns},
+        client, kube::InformerOptions{.gvk = app::kApplicationGvk, .ns = ns},
         kube::InformerHandlers{
             .on_add =
                 [this, cached](const kube::Object& added) {

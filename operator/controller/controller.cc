@@ -35,11 +35,9 @@ namespace {
 using nlohmann::json;
 namespace git = sources::git;
 
-const kube::GroupVersionKind kApplicationGvk{app::kGroup, app::kVersion, app::kKind};
 const kube::GroupVersionKind kSecretGvk{"", "v1", "Secret"};
 // Argo CD's refresh annotation, in Converge's domain: "normal" or "hard". Either makes the
 // controller look at the Application now; it removes the annotation afterwards.
-constexpr char kRefreshAnnotation[] = "converge.dev/refresh";
 // While an Application is on its way to Healthy it is looked at this often, so Ready follows
 // the rollout instead of the poll interval.
 constexpr std::chrono::milliseconds kProgressInterval{2000};
@@ -328,9 +326,9 @@ void Controller::Refresh(const std::string& ns, const std::string& name) {
   if (!ready_.load()) {
     // This replica does not reconcile (a standby, or not started yet): the one that does
     // takes the refresh from the annotation, as from a user's.
-    json patch = {{"metadata", {{"annotations", {{kRefreshAnnotation, "normal"}}}}}};
+    json patch = {{"metadata", {{"annotations", {{app::kRefreshAnnotation, "normal"}}}}}};
     kube::ApiResult<kube::Object> patched =
-        client_.Patch(kApplicationGvk, ns, name, kube::PatchType::kMerge, patch.dump());
+        client_.Patch(app::kApplicationGvk, ns, name, kube::PatchType::kMerge, patch.dump());
     if (!patched.ok()) {
       log::Warn("refreshing",
                 {{"application", ns + "/" + name}, {"error", patched.error().message}});
@@ -477,7 +475,7 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
   // A requested operation in the cache may be one this controller has just run and cleared,
   // the clearing not yet seen: the server's copy decides, or the operation would run twice.
   if (const json& operation = found->json().value("operation", json()); !operation.is_null()) {
-    kube::ApiResult<kube::Object> fresh = client_.Get(kApplicationGvk, ns, name);
+    kube::ApiResult<kube::Object> fresh = client_.Get(app::kApplicationGvk, ns, name);
     if (fresh.ok()) found = std::make_shared<const kube::Object>(std::move(*fresh));
   }
   const kube::Object& application = *found;
@@ -510,7 +508,7 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
     kube::ApiResult<kube::Object> written = client_.UpdateStatus(updated);
     if (!written.ok() && running_written && written.reason() == kube::Reason::kConflict) {
       // A Terminating request wrote the status while the sync ran; the outcome replaces it.
-      kube::ApiResult<kube::Object> fresh = client_.Get(kApplicationGvk, ns, name);
+      kube::ApiResult<kube::Object> fresh = client_.Get(app::kApplicationGvk, ns, name);
       if (fresh.ok()) {
         fresh->mutable_json()["status"] = updated.json()["status"];
         written = client_.UpdateStatus(*fresh);
@@ -576,7 +574,7 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
     }
     json patch = {{"metadata", {{"finalizers", kept}}}};
     kube::ApiResult<kube::Object> patched =
-        client_.Patch(kApplicationGvk, ns, name, kube::PatchType::kMerge, patch.dump());
+        client_.Patch(app::kApplicationGvk, ns, name, kube::PatchType::kMerge, patch.dump());
     if (!patched.ok() && patched.reason() != kube::Reason::kNotFound) queue_.AddRateLimited(key);
     return;
   }
@@ -587,9 +585,9 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
     return;
   }
   observed.history_limit = spec->revision_history_limit;
-  if (!application.Annotation(kRefreshAnnotation).empty()) {
-    json patch = {{"metadata", {{"annotations", {{kRefreshAnnotation, nullptr}}}}}};
-    client_.Patch(kApplicationGvk, ns, name, kube::PatchType::kMerge, patch.dump());
+  if (!application.Annotation(app::kRefreshAnnotation).empty()) {
+    json patch = {{"metadata", {{"annotations", {{app::kRefreshAnnotation, nullptr}}}}}};
+    client_.Patch(app::kApplicationGvk, ns, name, kube::PatchType::kMerge, patch.dump());
   }
 
   auto comparison_error = [&](const Status& status) {
@@ -603,7 +601,7 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
   // A requested sync also asks Git, as Argo CD's sync bypasses its revision cache: "sync" means
   // the branch as it is now.
   const json& requested_operation = object.value("operation", json());
-  bool refresh = !application.Annotation(kRefreshAnnotation).empty() ||
+  bool refresh = !application.Annotation(app::kRefreshAnnotation).empty() ||
                  (requested_operation.is_object() && requested_operation.contains("sync"));
   {
     std::lock_guard lock(state_->resolved_mu);
@@ -809,7 +807,7 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
            .ignore = &*differ,
            .prune_approved =
                [&](std::chrono::system_clock::time_point started) {
-                 kube::ApiResult<kube::Object> fresh = client_.Get(kApplicationGvk, ns, name);
+                 kube::ApiResult<kube::Object> fresh = client_.Get(app::kApplicationGvk, ns, name);
                  return fresh.ok() &&
                         Approved(*fresh, std::chrono::duration_cast<std::chrono::seconds>(
                                              started.time_since_epoch())
@@ -857,7 +855,7 @@ void Controller::Reconcile(const std::string& key, std::stop_token stop) {
   }
   write_status();
   if (clear_operation) {
-    client_.Patch(kApplicationGvk, ns, name, kube::PatchType::kMerge, R"({"operation":null})");
+    client_.Patch(app::kApplicationGvk, ns, name, kube::PatchType::kMerge, R"({"operation":null})");
   }
   if (observed.health.code == sync::health::HealthCode::kProgressing ||
       observed.health.code == sync::health::HealthCode::kMissing) {
