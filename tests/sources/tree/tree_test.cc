@@ -56,6 +56,34 @@ TEST(DiskTreeTest, FollowsLinksInsideButNotOutside) {
   EXPECT_FALSE((*tree)->List("").ok()) << "listing refuses to name a link leaving the tree";
 }
 
+// Relative links take the kernel's beneath-the-root lookup; links it refuses (leaving the root
+// and coming back) are still decided by canonical paths.
+TEST(DiskTreeTest, RelativeLinksResolveWithinTheRoot) {
+  testing::TempDir dir;
+  dir.Write("secret.txt", "host secret");
+  dir.Write("root/sub/real.yaml", "inside");
+  fs::create_symlink("sub", dir.path() / "root/dir-link");
+  fs::create_symlink("../root/sub/real.yaml", dir.path() / "root/round-trip.yaml");
+  Result<std::unique_ptr<FileTree>> tree = OpenDirectory(dir.path() / "root");
+  ASSERT_TRUE(tree.ok());
+  Result<std::vector<Entry>> entries = (*tree)->List("");
+  ASSERT_TRUE(entries.ok()) << entries.status().message();
+  ASSERT_EQ(entries->size(), 3u);
+  EXPECT_EQ((*entries)[0].name, "dir-link");
+  EXPECT_EQ((*entries)[0].type, EntryType::kDirectory);
+  EXPECT_EQ((*entries)[1].name, "round-trip.yaml");
+  EXPECT_EQ((*entries)[1].type, EntryType::kFile);
+  EXPECT_EQ(*(*tree)->Read("dir-link/real.yaml"), "inside");
+  EXPECT_EQ(*(*tree)->Read("round-trip.yaml"), "inside");
+  EXPECT_EQ((*tree)->Read("dir-link").status().code(), StatusCode::kInvalid);
+
+  fs::create_symlink("../secret.txt", dir.path() / "root/sub/escape.yaml");
+  Result<std::string> escaped = (*tree)->Read("dir-link/escape.yaml");
+  ASSERT_FALSE(escaped.ok());
+  EXPECT_EQ(escaped.status().message().find("host secret"), std::string::npos);
+  EXPECT_FALSE((*tree)->List("sub").ok());
+}
+
 TEST(DiskTreeTest, DescribesPathsAsGiven) {
   testing::TempDir dir;
   dir.Write("root/a.yaml", "a");
