@@ -5,9 +5,11 @@
 //   converge   `converge render CHART --release-name rel` as a whole process
 //   in-process LoadChart + Render + FormatTemplate in this process
 // and prints each chart's times, then the totals with the ratios (helm time / converge time:
-// above 1 means converge wins).
+// above 1 means converge wins), and the median and geometric mean of the per-chart ratios.
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -89,6 +91,25 @@ std::vector<fs::path> Charts(const fs::path& corpus) {
   return charts;
 }
 
+struct Ratios {
+  std::vector<double> whole;
+  std::vector<double> in_process;
+};
+
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  size_t middle = values.size() / 2;
+  return values.size() % 2 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+}
+
+double GeometricMean(const std::vector<double>& values) {
+  if (values.empty()) return 0;
+  double logs = 0;
+  for (double value : values) logs += std::log(value);
+  return std::exp(logs / static_cast<double>(values.size()));
+}
+
 Settings Parse(int argc, char** argv) {
   Settings settings;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -109,6 +130,7 @@ int main(int argc, char** argv) {
   double helm_total = 0;
   double converge_total = 0;
   double in_process_total = 0;
+  Ratios ratios;
   std::printf("%-70s %10s %10s %10s\n", "chart", "helm4 s", "converge s", "in-proc s");
   for (const fs::path& chart : Charts(settings.corpus)) {
     double helm_time = BestSeconds(settings.passes, [&] {
@@ -122,6 +144,8 @@ int main(int argc, char** argv) {
     helm_total += helm_time;
     converge_total += converge_time;
     in_process_total += in_process;
+    ratios.whole.push_back(helm_time / converge_time);
+    ratios.in_process.push_back(helm_time / in_process);
     std::printf("%-70s %10.4f %10.4f %10.4f%s\n",
                 chart.lexically_relative(settings.corpus).string().c_str(), helm_time,
                 converge_time, in_process, ok ? "" : "  (render failed)");
@@ -131,5 +155,9 @@ int main(int argc, char** argv) {
   std::printf("ratio helm4 / converge render (whole process): %.1fx\n",
               helm_total / converge_total);
   std::printf("ratio helm4 / in-process render: %.1fx\n", helm_total / in_process_total);
+  std::printf("per-chart ratio, whole process: median %.1fx, geometric mean %.1fx\n",
+              Median(ratios.whole), GeometricMean(ratios.whole));
+  std::printf("per-chart ratio, in-process: median %.1fx, geometric mean %.1fx\n",
+              Median(ratios.in_process), GeometricMean(ratios.in_process));
   return 0;
 }
