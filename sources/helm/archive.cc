@@ -98,7 +98,7 @@ Result<std::vector<File>> ReadTarGz(std::string_view bytes) {
     long_name.clear();
     if (type != '0' && type != '\0' && type != '7') continue;  // directories, links, devices
     if (name.ends_with('/')) continue;
-    files.push_back({.name = std::move(name), .data = std::string(body)});
+    files.push_back({.name = std::move(name), .data = std::make_shared<const std::string>(body)});
   }
   return files;
 }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,10 +23,11 @@
 
 namespace converge::sources::helm {
 
-// One file of a chart, named relative to the chart's root ("templates/a.yaml").
+// One file of a chart, named relative to the chart's root ("templates/a.yaml"). The bytes are
+// shared: copying a chart, as rendering does to resolve its dependencies, copies no file.
 struct File {
   std::string name;
-  std::string data;
+  std::shared_ptr<const std::string> data;
 };
 
 // One entry of Chart.yaml's `dependencies` (or v1's requirements.yaml).

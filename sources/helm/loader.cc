@@ -78,9 +78,9 @@ bool Ignored(const std::vector<IgnoreRule>& rules, std::string_view path, bool i
   return false;
 }
 
-std::string StripBom(std::string data) {
-  if (std::string_view(data).starts_with(kBom)) data.erase(0, kBom.size());
-  return data;
+std::shared_ptr<const std::string> StripBom(std::shared_ptr<const std::string> data) {
+  if (!std::string_view(*data).starts_with(kBom)) return data;
+  return std::make_shared<const std::string>(data->substr(kBom.size()));
 }
 
 Status WalkDirectory(const tree::FileTree& tree, const std::string& root, const std::string& dir,
@@ -97,7 +97,8 @@ Status WalkDirectory(const tree::FileTree& tree, const std::string& root, const 
     }
     Result<std::string> data = tree.Read(tree::Join(root, name));
     if (!data.ok()) return data.status().Wrap("error reading " + name);
-    files.push_back({.name = std::move(name), .data = StripBom(std::move(*data))});
+    files.push_back({.name = std::move(name),
+                     .data = StripBom(std::make_shared<const std::string>(std::move(*data)))});
   }
   return Status();
 }
@@ -227,7 +228,7 @@ Result<Chart> LoadSubchart(const std::string& name, std::vector<File> files) {
     if (files.size() != 1 || files.front().name != name) {
       return Status::Invalid("expected " + name);
     }
-    return LoadArchive(files.front().data);
+    return LoadArchive(*files.front().data);
   }
   std::vector<File> inside;
   for (File& file : files) {
@@ -242,7 +243,7 @@ Status ReadMetadata(Chart& chart, const std::vector<File>& files) {
   bool found = false;
   for (const File& file : files) {
     if (file.name != "Chart.yaml") continue;
-    Result<nlohmann::json> metadata = DecodeYamlObject(file.data, "Chart.yaml");
+    Result<nlohmann::json> metadata = DecodeYamlObject(*file.data, "Chart.yaml");
     if (!metadata.ok()) {
       return Status::Invalid("cannot load Chart.yaml: " + GoYamlError(metadata.status().message()));
     }
@@ -270,16 +271,16 @@ Result<Chart> LoadFiles(std::vector<File> files) {
     const std::string& name = file.name;
     if (name == "Chart.yaml" || name == "Chart.lock") continue;
     if (name == "values.yaml") {
-      Result<Value> values = ReadValues(file.data, "values.yaml");
+      Result<Value> values = ReadValues(*file.data, "values.yaml");
       if (!values.ok()) {
         return Status::Invalid("cannot load values.yaml: " +
                                GoYamlError(values.status().message()));
       }
       chart.values = std::move(*values);
     } else if (name == "values.schema.json") {
-      chart.schema = std::move(file.data);
+      chart.schema = *file.data;
     } else if (name == "requirements.yaml") {
-      Result<nlohmann::json> requirements = DecodeYamlObject(file.data, name);
+      Result<nlohmann::json> requirements = DecodeYamlObject(*file.data, name);
       if (!requirements.ok()) return requirements.status().Wrap("cannot load requirements.yaml");
       if (requirements->contains("dependencies")) {
         Result<std::vector<Dependency>> dependencies = ReadDependencies(*requirements);

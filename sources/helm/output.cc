@@ -235,13 +235,34 @@ Status SortManifests(const std::map<std::string, std::string>& files, Release& r
   return Status();
 }
 
-Result<std::string> FormatTemplate(const Release& release, const Options& options) {
-  std::string manifests;
-  for (const Manifest& crd : release.crds) AppendDocument(manifests, crd.path, crd.content);
-  for (const Manifest& manifest : release.manifests) {
-    AppendDocument(manifests, manifest.path, manifest.content);
+namespace {
+
+// An upper bound of FormatTemplate's output, so that it is built without reallocating.
+size_t OutputSize(const Release& release) {
+  size_t size = 1;
+  for (const auto* list : {&release.crds, &release.manifests, &release.hooks}) {
+    for (const Manifest& manifest : *list) {
+      size += manifest.path.size() + manifest.content.size() + 16;
+    }
   }
-  std::string out(TrimSpace(manifests));
+  return size;
+}
+
+}  // namespace
+
+Result<std::string> FormatTemplate(const Release& release, const Options& options) {
+  std::string out;
+  out.reserve(OutputSize(release));
+  for (const Manifest& crd : release.crds) AppendDocument(out, crd.path, crd.content);
+  for (const Manifest& manifest : release.manifests) {
+    AppendDocument(out, manifest.path, manifest.content);
+  }
+  // The CRDs and manifests are trimmed as one text; hooks follow untrimmed.
+  std::string_view trimmed = TrimSpace(out);
+  size_t begin = trimmed.data() - out.data();
+  size_t length = trimmed.size();
+  out.erase(begin + length);
+  out.erase(0, begin);
   out += '\n';
   if (!options.no_hooks) {
     for (const Manifest& hook : release.hooks) {

@@ -48,7 +48,7 @@ Value CollectTemplates(const Chart& chart, const std::string& full_path, const V
     std::string_view base = std::string_view(file.name).substr(file.name.rfind('/') + 1);
     if (chart.IsLibrary() && !base.starts_with('_')) continue;
     out.push_back({.name = full_path + "/" + file.name,
-                   .text = &file.data,
+                   .text = file.data.get(),
                    .dot = dot,
                    .base_path = full_path + "/templates"});
   }
@@ -188,7 +188,7 @@ void CollectCrds(const Chart& chart, const std::string& full_path, std::vector<M
         !file.name.ends_with(".json")) {
       continue;
     }
-    out.push_back({.path = full_path + "/" + file.name, .content = file.data});
+    out.push_back({.path = full_path + "/" + file.name, .content = *file.data});
   }
   for (const Chart& sub : chart.charts) CollectCrds(sub, full_path + "/charts/" + sub.name, out);
 }

@@ -43,9 +43,13 @@ Value Value::String(std::string value) {
 }
 
 Value Value::Bytes(std::string data) {
+  return Bytes(std::make_shared<const std::string>(std::move(data)));
+}
+
+Value Value::Bytes(std::shared_ptr<const std::string> data) {
   Value v;
   v.kind_ = Kind::kBytes;
-  v.string_ = std::make_shared<const std::string>(std::move(data));
+  v.string_ = std::move(data);
   return v;
 }
 

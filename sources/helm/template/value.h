@@ -69,6 +69,7 @@ class Value {
   static Value Float(double value);
   static Value String(std::string value);
   static Value Bytes(std::string data);  // Go []byte
+  static Value Bytes(std::shared_ptr<const std::string> data);
   static Value List(std::vector<Value> items = {}, ElemType elem = ElemType::kAny);
   static Value Map(ElemType elem = ElemType::kAny);
   static Value StringList(const std::vector<std::string>& items);
