@@ -25,6 +25,7 @@
 namespace converge::sources::helm::tmpl {
 
 struct Tree;
+class Memo;
 
 struct Options {
   // Seeds the random functions (randAlphaNum, uuidv4, shuffle, …) so tests are deterministic:
@@ -63,6 +64,8 @@ class TemplateSet {
  private:
   Options options_;
   std::map<std::string, std::shared_ptr<const Tree>, std::less<>> templates_;
+  // What the functions of every Execute call may reuse (decoded YAML, compiled expressions).
+  std::unique_ptr<Memo> memo_;
 };
 
 // Parses `text` alone, as a check (every chart template must parse).
