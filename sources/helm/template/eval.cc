@@ -650,7 +650,7 @@ class Executor : public Call {
     return std::move(*result);
   }
 
-  Value ValidateType(const Value& value, char param) {
+  Value ValidateType(Value value, char param) {
     if (param == 'a') return value;
     if (value.IsNil()) {
       // helm4 accepts a nil pipeline result where a builtin takes reflect.Value:

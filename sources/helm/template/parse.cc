@@ -1,5 +1,6 @@
 #include "sources/helm/template/parse.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -84,7 +85,17 @@ class Parser {
   }
 
   Node* MakeNode(NodeType type, size_t pos) {
-    Node& node = source_->nodes.emplace_back();
+    constexpr size_t kFirstBlockSize = 16;
+    constexpr size_t kMaxBlockSize = 512;
+    Source& source = *source_;
+    if (source.last_block_used == source.last_block_size) {
+      source.last_block_size = source.last_block_size == 0
+                                   ? kFirstBlockSize
+                                   : std::min(2 * source.last_block_size, kMaxBlockSize);
+      source.node_blocks.push_back(std::make_unique<Node[]>(source.last_block_size));
+      source.last_block_used = 0;
+    }
+    Node& node = source.node_blocks.back()[source.last_block_used++];
     node.type = type;
     node.pos = pos;
     return &node;

@@ -88,7 +88,10 @@ struct Node {
 // a set of templates frees them at once.
 struct Source {
   std::string text;
-  std::deque<Node> nodes;
+  // Blocks of nodes that never move, each twice the size of the one before, up to a limit.
+  std::vector<std::unique_ptr<Node[]>> node_blocks;
+  size_t last_block_size = 0;
+  size_t last_block_used = 0;
   // Unquoted strings that differ from their literal in `text`.
   std::deque<std::string> strings;
 };
