@@ -9,7 +9,8 @@
 // say whether a function's output depends on the seed (random values, keys, the clock).
 //
 // Thread-compatible: a TemplateSet may be executed from several threads at once once all files
-// are added; each Execute call has its own state.
+// are added; each Execute call has its own state, and they share only a locked memo of results
+// that depend on nothing but their input text (decoded YAML, compiled expressions).
 
 #include <cstdint>
 #include <map>
