@@ -2,6 +2,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <span>
 #include <utility>
 
 #include "sources/helm/template/fmt.h"
@@ -106,18 +107,21 @@ bool Matches(char param, const Value& value) {
 
 class Executor : public Call {
  public:
-  Executor(const TemplateSet& set, LazyRandom& random, std::string& out)
-      : set_(set), random_(random), out_(out) {}
+  Executor(const TemplateSet& set, Memo& memo, LazyRandom& random, std::string& out)
+      : set_(set), memo_(memo), random_(random), out_(&out) {}
 
+  // Executes `tree` with a scope of its own holding only $, as Go's template calls do.
   void Run(const Tree& tree, const Value& data) {
     const Tree* saved_tree = std::exchange(tree_, &tree);
-    std::vector<Variable> saved_vars = std::exchange(vars_, {{"$", data}});
+    size_t saved_scope = std::exchange(scope_, vars_.size());
+    vars_.push_back({"$", data});
     if (++depth_ > kMaxExecDepth) {
       Errorf("exceeded maximum template depth (" + std::to_string(kMaxExecDepth) + ")");
     }
     Walk(data, *tree.root);
     --depth_;
-    vars_ = std::move(saved_vars);
+    vars_.resize(scope_);
+    scope_ = saved_scope;
     tree_ = saved_tree;
   }
 
@@ -150,7 +154,7 @@ class Executor : public Call {
   // Helm 4 parses tpl text as a template named "gotpl" in a clone of the whole set.
   Result<std::string> Tpl(const std::string& text, const Value& data) override {
     const std::string name = "gotpl";
-    Result<std::vector<std::unique_ptr<Tree>>> trees = Parse(name, text, &HasFunction);
+    Result<std::vector<std::unique_ptr<Tree>>> trees = Parse(name, text, &FindFunction);
     if (!trees.ok()) {
       return Status::Invalid("cannot parse template " + GoQuote(text) + ": " +
                              trees.status().message());
@@ -178,25 +182,37 @@ class Executor : public Call {
 
   std::mt19937_64& Random() override { return random_.Get(); }
 
+  Memo& memo() override { return memo_; }
+
  private:
   struct Variable {
-    std::string name;
+    std::string_view name;  // views the parse tree's text, or a literal
     Value value;
   };
 
+  // Runs `tree` into a buffer of its own; an error stops only this run, whose state is undone.
   Result<std::string> Capture(const Tree& tree, const Value& data) {
     std::string buffer;
-    Executor nested(set_, random_, buffer);
-    nested.overlays_ = overlays_;
-    nested.include_counts_ = std::move(include_counts_);
-    nested.depth_ = depth_;
+    std::string* saved_out = std::exchange(out_, &buffer);
+    const Tree* saved_tree = tree_;
+    // A nested run reports an error before its first node without one, as Go's does.
+    const Node* saved_node = std::exchange(node_, nullptr);
+    size_t saved_scope = scope_;
+    size_t saved_vars = vars_.size();
+    int saved_depth = depth_;
+    std::optional<std::string> error;
     try {
-      nested.Run(tree, data);
-    } catch (const ExecError& error) {
-      include_counts_ = std::move(nested.include_counts_);
-      return Status::Invalid(error.message);
+      Run(tree, data);
+    } catch (ExecError& thrown) {
+      error = std::move(thrown.message);
     }
-    include_counts_ = std::move(nested.include_counts_);
+    out_ = saved_out;
+    tree_ = saved_tree;
+    node_ = saved_node;
+    scope_ = saved_scope;
+    vars_.resize(saved_vars);
+    depth_ = saved_depth;
+    if (error) return Status::Invalid(*error);
     return buffer;
   }
 
@@ -205,7 +221,7 @@ class Executor : public Call {
     if (node_ == nullptr) {
       throw ExecError{prefix + tree_->name + ": " + message};
     }
-    const std::string& text = *tree_->text;
+    const std::string& text = tree_->source->text;
     size_t pos = std::min(node_->pos, text.size());
     size_t line_start = text.rfind('\n', pos == 0 ? 0 : pos - 1);
     int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + pos, '\n'));
@@ -240,7 +256,7 @@ class Executor : public Call {
       case NodeType::kWith:
         return WalkIfOrWith(dot, node);
       case NodeType::kList:
-        for (const NodePtr& child : node.children) {
+        for (const Node* child : node.children) {
           Flow flow = Walk(dot, *child);
           if (flow != Flow::kNormal) return flow;
         }
@@ -251,7 +267,7 @@ class Executor : public Call {
         WalkTemplate(dot, node);
         return Flow::kNormal;
       case NodeType::kText:
-        out_ += node.text;
+        *out_ += node.text;
         return Flow::kNormal;
       default:
         return Flow::kNormal;
@@ -260,10 +276,10 @@ class Executor : public Call {
 
   void PrintValue(const Value& value) {
     if (value.IsNil()) {
-      out_ += "<no value>";
+      *out_ += "<no value>";
       return;
     }
-    AppendValue(out_, value);
+    AppendValue(*out_, value);
   }
 
   Flow WalkIfOrWith(const Value& dot, const Node& node) {
@@ -359,33 +375,33 @@ class Executor : public Call {
     node_ = saved_node;
   }
 
-  void SetVar(const std::string& name, const Value& value) {
-    for (auto it = vars_.rbegin(); it != vars_.rend(); ++it) {
-      if (it->name == name) {
-        it->value = value;
+  void SetVar(std::string_view name, const Value& value) {
+    for (size_t i = vars_.size(); i > scope_; --i) {
+      if (vars_[i - 1].name == name) {
+        vars_[i - 1].value = value;
         return;
       }
     }
-    Errorf("undefined variable: " + name);
+    Errorf("undefined variable: " + std::string(name));
   }
 
-  Value VarValue(const std::string& name) {
-    for (auto it = vars_.rbegin(); it != vars_.rend(); ++it) {
-      if (it->name == name) return it->value;
+  const Value& VarValue(std::string_view name) {
+    for (size_t i = vars_.size(); i > scope_; --i) {
+      if (vars_[i - 1].name == name) return vars_[i - 1].value;
     }
-    Errorf("undefined variable: " + name);
+    Errorf("undefined variable: " + std::string(name));
   }
 
   Value EvalPipeline(const Value& dot, const Node& pipe) {
     At(pipe);
     Value value;
     bool has_final = false;
-    for (const NodePtr& command : pipe.children) {
+    for (const Node* command : pipe.children) {
       value = EvalCommand(dot, *command, has_final ? &value : nullptr);
       has_final = true;
-      value = Unboxed(value);
+      value.set_boxed(false);
     }
-    for (const NodePtr& variable : pipe.decls) {
+    for (const Node* variable : pipe.decls) {
       if (pipe.is_assign) {
         SetVar(variable->idents[0], value);
       } else {
@@ -436,7 +452,7 @@ class Executor : public Call {
       case NodeType::kNumber:
         return IdealConstant(first);
       case NodeType::kString:
-        return Value::String(first.text);
+        return first.constant;
       default:
         Errorf("can't evaluate command " + GoQuote(first.String()));
     }
@@ -475,12 +491,12 @@ class Executor : public Call {
       if (command != nullptr) NotAFunction(*command, final);
       return value;
     }
-    std::vector<std::string> fields(variable.idents.begin() + 1, variable.idents.end());
-    return EvalFieldChain(dot, value, variable, fields, command, final);
+    return EvalFieldChain(dot, value, variable, std::span(variable.idents).subspan(1), command,
+                          final);
   }
 
   Value EvalFieldChain(const Value& dot, Value receiver, const Node& node,
-                       const std::vector<std::string>& idents, const Node* command,
+                       std::span<const std::string_view> idents, const Node* command,
                        const Value* final) {
     for (size_t i = 0; i < idents.size(); ++i) {
       bool last = i + 1 == idents.size();
@@ -516,19 +532,21 @@ class Executor : public Call {
            name == "PathValue";
   }
 
-  Value CallNamedMethod(const Methods& named, const std::string& name, const Value& self,
+  Value CallNamedMethod(const Methods& named, std::string_view name, const Value& self,
                         const std::vector<Value>& args) {
     Result<Value> result = named.Call(name, self, args);
-    if (!result.ok()) Errorf("error calling " + name + ": " + result.status().message());
+    if (!result.ok()) {
+      Errorf("error calling " + std::string(name) + ": " + result.status().message());
+    }
     return std::move(*result);
   }
 
-  Value CallValuesMethod(const std::string& name, const Value& values,
+  Value CallValuesMethod(std::string_view name, const Value& values,
                          const std::vector<Value>& args) {
     size_t want = name == "YAML" || name == "AsMap" ? 0 : 1;
     if (args.size() != want) {
-      Errorf("wrong number of args for " + name + ": want " + std::to_string(want) + " got " +
-             std::to_string(args.size()));
+      Errorf("wrong number of args for " + std::string(name) + ": want " + std::to_string(want) +
+             " got " + std::to_string(args.size()));
     }
     if (name == "AsMap") {
       Value map = Value::Map();
@@ -551,60 +569,61 @@ class Executor : public Call {
       table.mutable_map() = found->second.map();
       return table;
     }
-    Errorf("error calling " + name + ": not supported by Converge's template engine");
+    Errorf("error calling " + std::string(name) + ": not supported by Converge's template engine");
   }
 
-  Value EvalField(const std::string& name, const Node& node, bool has_args, const Value& receiver) {
+  Value EvalField(std::string_view name, const Node& node, bool has_args, const Value& receiver) {
     At(node);
     if (receiver.IsNil() && !receiver.boxed()) return Value();
+    if (receiver.kind() == Value::Kind::kMap && receiver.elem() != ElemType::kTime &&
+        receiver.elem() != ElemType::kCertificate && !has_args) {
+      auto found = receiver.map().find(name);
+      Value result = found == receiver.map().end() ? Value() : found->second;
+      result.set_boxed(receiver.HoldsInterfaces());
+      return result;
+    }
     std::string type = receiver.boxed() ? "interface {}" : receiver.TypeName();
-    if (receiver.IsNil()) Errorf("nil pointer evaluating " + type + "." + name);
+    if (receiver.IsNil()) Errorf("nil pointer evaluating " + type + "." + std::string(name));
     // Structs held as maps: a certificate has its two fields; time.Time's methods (Year, Unix, …)
     // are not reproduced.
     bool is_struct =
         receiver.kind() == Value::Kind::kMap &&
         (receiver.elem() == ElemType::kTime ||
          (receiver.elem() == ElemType::kCertificate && !receiver.map().contains(name)));
-    if (is_struct) Errorf("can't evaluate field " + name + " in type " + type);
+    if (is_struct) Errorf("can't evaluate field " + std::string(name) + " in type " + type);
     if (receiver.kind() == Value::Kind::kMap) {
-      if (has_args) Errorf(name + " is not a method but has arguments");
+      if (has_args) Errorf(std::string(name) + " is not a method but has arguments");
       auto found = receiver.map().find(name);
       Value result = found == receiver.map().end() ? Value() : found->second;
       result.set_boxed(receiver.HoldsInterfaces());
       return result;
     }
-    Errorf("can't evaluate field " + name + " in type " + type);
+    Errorf("can't evaluate field " + std::string(name) + " in type " + type);
   }
 
   Value EvalFunction(const Value& dot, const Node& identifier, const Node& command,
                      const Node* args_node, const Value* final) {
     At(identifier);
-    const FuncDef* def = FindFunction(identifier.text);
-    if (def == nullptr) Errorf(GoQuote(identifier.text) + " is not a defined function");
-    std::vector<const Node*> args;
-    if (args_node != nullptr) {
-      for (size_t i = 1; i < args_node->children.size(); ++i) {
-        args.push_back(args_node->children[i].get());
-      }
-    }
-    return EvalCall(dot, *def, command, args, final);
+    std::span<Node* const> args;
+    if (args_node != nullptr) args = std::span(args_node->children).subspan(1);
+    return EvalCall(dot, *identifier.function, command, args, final);
   }
 
   Value EvalCall(const Value& dot, const FuncDef& def, const Node& node,
-                 const std::vector<const Node*>& args, const Value* final) {
+                 std::span<Node* const> args, const Value* final) {
     std::string_view params = def.params;
     bool variadic = params.ends_with('*');
     if (variadic) params.remove_suffix(1);
     size_t num_in = args.size() + (final != nullptr ? 1 : 0);
-    std::string name(def.name);
+    const std::string_view name = def.name;
     if (variadic) {
       if (num_in < params.size() - 1) {
-        Errorf("wrong number of args for " + name + ": want at least " +
+        Errorf("wrong number of args for " + std::string(name) + ": want at least " +
                std::to_string(params.size() - 1) + " got " + std::to_string(args.size()));
       }
     } else if (num_in != params.size()) {
-      Errorf("wrong number of args for " + name + ": want " + std::to_string(params.size()) +
-             " got " + std::to_string(num_in));
+      Errorf("wrong number of args for " + std::string(name) + ": want " +
+             std::to_string(params.size()) + " got " + std::to_string(num_in));
     }
     auto param_at = [&](size_t i) { return i < params.size() ? params[i] : params.back(); };
     if (def.impl == &FnAnd || def.impl == &FnOr) {
@@ -626,12 +645,12 @@ class Executor : public Call {
     Result<Value> result = def.impl(*this, argv);
     if (!result.ok()) {
       At(node);
-      Errorf("error calling " + name + ": " + result.status().message());
+      Errorf("error calling " + std::string(name) + ": " + result.status().message());
     }
     return std::move(*result);
   }
 
-  Value ValidateType(const Value& value, char param) {
+  Value ValidateType(Value value, char param) {
     if (param == 'a') return value;
     if (value.IsNil()) {
       // helm4 accepts a nil pipeline result where a builtin takes reflect.Value:
@@ -666,11 +685,8 @@ class Executor : public Call {
         return ValidateType(EvalVariable(dot, node, nullptr, nullptr), param);
       case NodeType::kPipe:
         return ValidateType(EvalPipeline(dot, node), param);
-      case NodeType::kIdentifier: {
-        const FuncDef* def = FindFunction(node.text);
-        if (def == nullptr) Errorf(GoQuote(node.text) + " is not a defined function");
-        return ValidateType(EvalCall(dot, *def, node, {}, nullptr), param);
-      }
+      case NodeType::kIdentifier:
+        return ValidateType(EvalCall(dot, *node.function, node, {}, nullptr), param);
       case NodeType::kChain:
         return ValidateType(EvalChain(dot, node, nullptr, nullptr), param);
       default:
@@ -695,7 +711,7 @@ class Executor : public Call {
         }
         Errorf("expected unsigned integer; found " + node.String());
       case 's':
-        if (node.type == NodeType::kString) return Value::String(node.text);
+        if (node.type == NodeType::kString) return node.constant;
         Errorf("expected string; found " + node.String());
       case 'a':
       case 'r':
@@ -713,18 +729,21 @@ class Executor : public Call {
       case NodeType::kNumber:
         return IdealConstant(node);
       case NodeType::kString:
-        return Value::String(node.text);
+        return node.constant;
       default:
         Errorf("can't handle assignment of " + node.String() + " to empty interface argument");
     }
   }
 
   const TemplateSet& set_;
+  Memo& memo_;
   LazyRandom& random_;
-  std::string& out_;
+  std::string* out_;
   const Tree* tree_ = nullptr;
   const Node* node_ = nullptr;
+  // The variables of every template being run; those of the innermost start at scope_.
   std::vector<Variable> vars_;
+  size_t scope_ = 0;
   std::vector<TreeMap> overlays_;
   std::map<std::string, int> include_counts_;
   int depth_ = 0;
@@ -732,13 +751,13 @@ class Executor : public Call {
 
 }  // namespace
 
-TemplateSet::TemplateSet(Options options) : options_(options) {}
+TemplateSet::TemplateSet(Options options) : options_(options), memo_(std::make_unique<Memo>()) {}
 TemplateSet::~TemplateSet() = default;
 TemplateSet::TemplateSet(TemplateSet&&) noexcept = default;
 TemplateSet& TemplateSet::operator=(TemplateSet&&) noexcept = default;
 
 Status TemplateSet::AddFile(std::string_view name, std::string_view text) {
-  Result<std::vector<std::unique_ptr<Tree>>> trees = Parse(name, text, &HasFunction);
+  Result<std::vector<std::unique_ptr<Tree>>> trees = Parse(name, text, &FindFunction);
   if (!trees.ok()) return trees.status();
   for (auto& tree : *trees) {
     auto existing = templates_.find(tree->name);
@@ -758,7 +777,7 @@ Result<std::string> TemplateSet::Execute(std::string_view name, const Value& dat
   }
   std::string out;
   LazyRandom random(options_.seed);
-  Executor executor(*this, random, out);
+  Executor executor(*this, *memo_, random, out);
   try {
     executor.Run(*found->second, data);
   } catch (const ExecError& error) {
@@ -768,7 +787,7 @@ Result<std::string> TemplateSet::Execute(std::string_view name, const Value& dat
 }
 
 Status ParseOnly(std::string_view name, std::string_view text) {
-  Result<std::vector<std::unique_ptr<Tree>>> trees = Parse(name, text, &HasFunction);
+  Result<std::vector<std::unique_ptr<Tree>>> trees = Parse(name, text, &FindFunction);
   return trees.ok() ? Status() : trees.status();
 }
 

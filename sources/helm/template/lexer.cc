@@ -67,29 +67,23 @@ std::string RuneDescription(std::string_view input, size_t pos) {
 }  // namespace
 
 Lexer::Lexer(std::string_view input) : input_(input) {
-  tokens_.reserve(input.size() / 4 + 4);
+  tokens_.reserve(input.size() / 16 + 16);
   Run();
 }
 
-// Tokens come in order, so counting continues from the previous one.
-int Lexer::LineAt(size_t pos) {
-  if (pos < line_pos_) {
-    line_pos_ = 0;
-    line_ = 1;
-  }
-  line_ += static_cast<int>(std::count(input_.begin() + line_pos_, input_.begin() + pos, '\n'));
-  line_pos_ = pos;
-  return line_;
+int Lexer::LineAt(size_t pos) const {
+  pos = std::min(pos, input_.size());
+  return 1 + static_cast<int>(std::count(input_.begin(), input_.begin() + pos, '\n'));
 }
 
 void Lexer::Emit(TokenType type) {
-  tokens_.push_back({type, start_, input_.substr(start_, pos_ - start_), LineAt(start_)});
+  tokens_.push_back({type, start_, input_.substr(start_, pos_ - start_)});
   start_ = pos_;
 }
 
 void Lexer::Error(std::string message) {
   error_ = std::move(message);
-  tokens_.push_back({TokenType::kError, start_, error_, LineAt(start_)});
+  tokens_.push_back({TokenType::kError, start_, error_});
 }
 
 // Each step returns false when lexing has ended, at the end of input or on an error.
@@ -116,8 +110,7 @@ bool Lexer::LexText() {
       while (trim < text.size() && IsSpace(text[text.size() - 1 - trim])) ++trim;
     }
     if (pos_ - trim > start_) {
-      tokens_.push_back(
-          {TokenType::kText, start_, input_.substr(start_, pos_ - trim - start_), LineAt(start_)});
+      tokens_.push_back({TokenType::kText, start_, input_.substr(start_, pos_ - trim - start_)});
     }
     start_ = pos_;
   }

@@ -51,19 +51,20 @@ struct Token {
   TokenType type;
   size_t pos;
   std::string_view value;  // for kError, a view into the lexer's message storage
-  int line;
 };
 
 class Lexer {
  public:
   explicit Lexer(std::string_view input);
   const std::vector<Token>& tokens() const { return tokens_; }
+  // The line of a byte offset, as Go numbers a token's line. Counted on demand: only messages
+  // need it.
+  int LineAt(size_t pos) const;
 
  private:
   void Run();
   void Emit(TokenType type);
   void Error(std::string message);
-  int LineAt(size_t pos);
   bool AtRightDelim(bool& trim) const;
   bool AtTerminator() const;
   bool LexText();
@@ -86,8 +87,6 @@ class Lexer {
   int paren_depth_ = 0;
   std::vector<Token> tokens_;
   std::string error_;
-  size_t line_pos_ = 0;
-  int line_ = 1;
 };
 
 }  // namespace converge::sources::helm::tmpl

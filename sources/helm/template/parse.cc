@@ -1,5 +1,6 @@
 #include "sources/helm/template/parse.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -27,16 +28,8 @@ std::string TokenString(const Token& token) {
   return GoQuote(token.value);
 }
 
-NodePtr MakeNode(NodeType type, size_t pos, int line = 0) {
-  auto node = std::make_unique<Node>();
-  node->type = type;
-  node->pos = pos;
-  node->line = line;
-  return node;
-}
-
-std::vector<std::string> SplitDots(std::string_view text) {
-  std::vector<std::string> parts;
+std::vector<std::string_view> SplitDots(std::string_view text) {
+  std::vector<std::string_view> parts;
   size_t start = 0;
   while (true) {
     size_t dot = text.find('.', start);
@@ -49,17 +42,19 @@ std::vector<std::string> SplitDots(std::string_view text) {
 
 class Parser {
  public:
-  Parser(std::string_view name, std::string_view text, bool (*has_function)(std::string_view),
+  Parser(std::string_view name, std::string_view text,
+         const FuncDef* (*find_function)(std::string_view),
          std::vector<std::unique_ptr<Tree>>& trees)
       : name_(name),
-        text_(std::make_shared<const std::string>(text)),
-        lexer_(*text_),
-        has_function_(has_function),
+        source_(std::make_shared<Source>(Source{.text = std::string(text)})),
+        lexer_(source_->text),
+        find_function_(find_function),
         trees_(trees) {}
 
   void ParseFile() {
     auto tree = NewTree(name_);
-    tree->root = MakeNode(NodeType::kList, Peek().pos);
+    Node* root = MakeNode(NodeType::kList, Peek().pos);
+    tree->root = root;
     vars_ = {"$"};
     while (Peek().type != TokenType::kEof) {
       if (Peek().type == TokenType::kLeftDelim) {
@@ -71,11 +66,11 @@ class Parser {
         }
         index_ = mark;
       }
-      NodePtr node = TextOrAction();
+      Node* node = TextOrAction();
       if (node->type == NodeType::kEnd || node->type == NodeType::kElse) {
         Errorf("unexpected " + NodeWord(*node));
       }
-      tree->root->children.push_back(std::move(node));
+      root->children.push_back(node);
     }
     Add(std::move(tree), true);
   }
@@ -85,12 +80,40 @@ class Parser {
     auto tree = std::make_unique<Tree>();
     tree->name = std::move(name);
     tree->parse_name = name_;
-    tree->text = text_;
+    tree->source = source_;
     return tree;
   }
 
+  Node* MakeNode(NodeType type, size_t pos) {
+    constexpr size_t kFirstBlockSize = 16;
+    constexpr size_t kMaxBlockSize = 512;
+    Source& source = *source_;
+    if (source.last_block_used == source.last_block_size) {
+      source.last_block_size = source.last_block_size == 0
+                                   ? kFirstBlockSize
+                                   : std::min(2 * source.last_block_size, kMaxBlockSize);
+      source.node_blocks.push_back(std::make_unique<Node[]>(source.last_block_size));
+      source.last_block_used = 0;
+    }
+    Node& node = source.node_blocks.back()[source.last_block_used++];
+    node.type = type;
+    node.pos = pos;
+    return &node;
+  }
+
+  // The unquoted value of a string token, viewing the source's text when it is the literal
+  // without its quotes.
+  std::string_view Unquoted(const Token& token) {
+    std::optional<std::string> value = GoUnquote(token.value);
+    if (!value) Errorf("invalid syntax");
+    std::string_view inner = token.value.substr(1, token.value.size() - 2);
+    if (*value == inner) return inner;
+    return source_->strings.emplace_back(std::move(*value));
+  }
+
   [[noreturn]] void Errorf(const std::string& message) {
-    throw ParseError{"template: " + name_ + ":" + std::to_string(Current().line) + ": " + message};
+    throw ParseError{"template: " + name_ + ":" + std::to_string(lexer_.LineAt(Current().pos)) +
+                     ": " + message};
   }
 
   const Token& Current() const { return lexer_.tokens()[index_ == 0 ? 0 : index_ - 1]; }
@@ -116,8 +139,9 @@ class Parser {
   [[noreturn]] void Unexpected(const Token& token, std::string_view context) {
     if (token.type == TokenType::kError) {
       std::string extra;
-      if (action_line_ != 0 && action_line_ != token.line) {
-        extra = " in action started at " + name_ + ":" + std::to_string(action_line_);
+      int action_line = action_pos_ ? lexer_.LineAt(*action_pos_) : 0;
+      if (action_line != 0 && action_line != lexer_.LineAt(token.pos)) {
+        extra = " in action started at " + name_ + ":" + std::to_string(action_line);
         if (token.value.ends_with(" action"))
           extra = extra.substr(std::string(" in action").size());
       }
@@ -155,51 +179,45 @@ class Parser {
     }
   }
 
-  std::string UnquoteOrFail(const Token& token) {
-    std::optional<std::string> value = GoUnquote(token.value);
-    if (!value) Errorf("invalid syntax");
-    return *value;
-  }
-
   void ParseDefinition() {
     const Token& name_token = NextNonSpace();
     if (name_token.type != TokenType::kString && name_token.type != TokenType::kRawString) {
       Unexpected(name_token, "define clause");
     }
-    auto tree = NewTree(UnquoteOrFail(name_token));
+    auto tree = NewTree(std::string(Unquoted(name_token)));
     Expect(TokenType::kRightDelim, "define clause");
-    std::vector<std::string> saved = std::exchange(vars_, {"$"});
+    std::vector<std::string_view> saved = std::exchange(vars_, {"$"});
     auto [list, end] = ItemList();
     if (end->type != NodeType::kEnd) Errorf("unexpected " + NodeWord(*end) + " in define clause");
-    tree->root = std::move(list);
+    tree->root = list;
     vars_ = std::move(saved);
     Add(std::move(tree), false);
   }
 
-  std::pair<NodePtr, NodePtr> ItemList() {
-    NodePtr list = MakeNode(NodeType::kList, PeekNonSpace().pos);
+  std::pair<Node*, Node*> ItemList() {
+    Node* list = MakeNode(NodeType::kList, PeekNonSpace().pos);
     while (PeekNonSpace().type != TokenType::kEof) {
-      NodePtr node = TextOrAction();
+      Node* node = TextOrAction();
       if (node->type == NodeType::kEnd || node->type == NodeType::kElse) {
-        return {std::move(list), std::move(node)};
+        return {list, node};
       }
-      list->children.push_back(std::move(node));
+      list->children.push_back(node);
     }
     Errorf("unexpected EOF");
   }
 
-  NodePtr TextOrAction() {
+  Node* TextOrAction() {
     const Token& token = NextNonSpace();
     switch (token.type) {
       case TokenType::kText: {
-        NodePtr node = MakeNode(NodeType::kText, token.pos);
-        node->text = std::string(token.value);
+        Node* node = MakeNode(NodeType::kText, token.pos);
+        node->text = token.value;
         return node;
       }
       case TokenType::kLeftDelim: {
-        int saved = std::exchange(action_line_, token.line);
-        NodePtr node = Action();
-        action_line_ = saved;
+        std::optional<size_t> saved = std::exchange(action_pos_, token.pos);
+        Node* node = Action();
+        action_pos_ = saved;
         return node;
       }
       default:
@@ -207,7 +225,7 @@ class Parser {
     }
   }
 
-  NodePtr Action() {
+  Node* Action() {
     const Token& token = NextNonSpace();
     switch (token.type) {
       case TokenType::kBlock:
@@ -234,39 +252,38 @@ class Parser {
     }
     Backup();
     const Token& next = Peek();
-    NodePtr action = MakeNode(NodeType::kAction, next.pos, next.line);
+    Node* action = MakeNode(NodeType::kAction, next.pos);
     action->pipe = Pipeline("command", TokenType::kRightDelim);
     return action;
   }
 
-  NodePtr LoopControl(const Token& keyword) {
+  Node* LoopControl(const Token& keyword) {
     bool is_break = keyword.type == TokenType::kBreak;
     std::string word = is_break ? "{{break}}" : "{{continue}}";
     const Token& token = NextNonSpace();
     if (token.type != TokenType::kRightDelim) Unexpected(token, word);
     if (range_depth_ == 0) Errorf(word + " outside {{range}}");
-    return MakeNode(is_break ? NodeType::kBreak : NodeType::kContinue, keyword.pos, keyword.line);
+    return MakeNode(is_break ? NodeType::kBreak : NodeType::kContinue, keyword.pos);
   }
 
-  NodePtr ElseControl() {
+  Node* ElseControl() {
     const Token& peek = PeekNonSpace();
     if (peek.type == TokenType::kIf || peek.type == TokenType::kWith) {
-      return MakeNode(NodeType::kElse, peek.pos, peek.line);
+      return MakeNode(NodeType::kElse, peek.pos);
     }
     const Token& token = Expect(TokenType::kRightDelim, "else");
-    return MakeNode(NodeType::kElse, token.pos, token.line);
+    return MakeNode(NodeType::kElse, token.pos);
   }
 
-  NodePtr Control(NodeType type, std::string_view context) {
+  Node* Control(NodeType type, std::string_view context) {
     size_t var_count = vars_.size();
-    NodePtr node = MakeNode(type, 0);
+    Node* node = MakeNode(type, 0);
     node->pipe = Pipeline(context, TokenType::kRightDelim);
     node->pos = node->pipe->pos;
-    node->line = node->pipe->line;
     if (type == NodeType::kRange) ++range_depth_;
     auto [list, next] = ItemList();
     if (type == NodeType::kRange) --range_depth_;
-    node->list = std::move(list);
+    node->list = list;
     if (next->type == NodeType::kElse) {
       if (type == NodeType::kIf && Peek().type == TokenType::kIf) {
         Next();
@@ -279,23 +296,23 @@ class Parser {
       } else {
         auto [else_list, end] = ItemList();
         if (end->type != NodeType::kEnd) Errorf("expected end; found " + NodeWord(*end));
-        node->else_list = std::move(else_list);
+        node->else_list = else_list;
       }
     }
     vars_.resize(var_count);
     return node;
   }
 
-  std::string TemplateName(const Token& token, std::string_view context) {
+  std::string_view TemplateName(const Token& token, std::string_view context) {
     if (token.type != TokenType::kString && token.type != TokenType::kRawString) {
       Unexpected(token, context);
     }
-    return UnquoteOrFail(token);
+    return Unquoted(token);
   }
 
-  NodePtr TemplateControl() {
+  Node* TemplateControl() {
     const Token& token = NextNonSpace();
-    NodePtr node = MakeNode(NodeType::kTemplate, token.pos, token.line);
+    Node* node = MakeNode(NodeType::kTemplate, token.pos);
     node->text = TemplateName(token, "template clause");
     if (NextNonSpace().type != TokenType::kRightDelim) {
       Backup();
@@ -304,29 +321,29 @@ class Parser {
     return node;
   }
 
-  NodePtr BlockControl() {
+  Node* BlockControl() {
     const Token& token = NextNonSpace();
-    NodePtr node = MakeNode(NodeType::kTemplate, token.pos, token.line);
+    Node* node = MakeNode(NodeType::kTemplate, token.pos);
     node->text = TemplateName(token, "block clause");
     if (NextNonSpace().type != TokenType::kRightDelim) {
       Backup();
       node->pipe = Pipeline("block clause", TokenType::kRightDelim);
     }
-    auto tree = NewTree(node->text);
-    std::vector<std::string> saved = std::exchange(vars_, {"$"});
+    auto tree = NewTree(std::string(node->text));
+    std::vector<std::string_view> saved = std::exchange(vars_, {"$"});
     int saved_depth = std::exchange(range_depth_, 0);
     auto [list, end] = ItemList();
     if (end->type != NodeType::kEnd) Errorf("unexpected " + NodeWord(*end) + " in block clause");
-    tree->root = std::move(list);
+    tree->root = list;
     vars_ = std::move(saved);
     range_depth_ = saved_depth;
     Add(std::move(tree), false);
     return node;
   }
 
-  NodePtr Pipeline(std::string_view context, TokenType end) {
+  Node* Pipeline(std::string_view context, TokenType end) {
     const Token& first = PeekNonSpace();
-    NodePtr pipe = MakeNode(NodeType::kPipe, first.pos, first.line);
+    Node* pipe = MakeNode(NodeType::kPipe, first.pos);
     while (PeekNonSpace().type == TokenType::kVariable) {
       size_t mark = index_;
       const Token& variable = Next();
@@ -401,12 +418,12 @@ class Parser {
     }
   }
 
-  NodePtr Command() {
-    NodePtr command = MakeNode(NodeType::kCommand, PeekNonSpace().pos);
+  Node* Command() {
+    Node* command = MakeNode(NodeType::kCommand, PeekNonSpace().pos);
     while (true) {
       PeekNonSpace();
-      NodePtr operand = Operand();
-      if (operand) command->children.push_back(std::move(operand));
+      Node* operand = Operand();
+      if (operand) command->children.push_back(operand);
       const Token& token = Next();
       if (token.type == TokenType::kSpace) continue;
       if (token.type == TokenType::kRightDelim || token.type == TokenType::kRightParen) {
@@ -420,16 +437,16 @@ class Parser {
     return command;
   }
 
-  NodePtr Operand() {
-    NodePtr node = Term();
+  Node* Operand() {
+    Node* node = Term();
     if (!node || Peek().type != TokenType::kField) return node;
     size_t chain_pos = Peek().pos;
-    std::vector<std::string> fields;
-    while (Peek().type == TokenType::kField) fields.emplace_back(Next().value.substr(1));
+    std::vector<std::string_view> fields;
+    while (Peek().type == TokenType::kField) fields.push_back(Next().value.substr(1));
     switch (node->type) {
       case NodeType::kField:
       case NodeType::kVariable:
-        for (std::string& field : fields) node->idents.push_back(std::move(field));
+        node->idents.insert(node->idents.end(), fields.begin(), fields.end());
         node->pos = chain_pos;
         return node;
       case NodeType::kBool:
@@ -441,27 +458,29 @@ class Parser {
       default:
         break;
     }
-    NodePtr chain = MakeNode(NodeType::kChain, chain_pos);
+    Node* chain = MakeNode(NodeType::kChain, chain_pos);
     chain->idents = std::move(fields);
-    chain->children.push_back(std::move(node));
+    chain->children.push_back(node);
     return chain;
   }
 
-  NodePtr Variable(const Token& token) {
-    NodePtr node = MakeNode(NodeType::kVariable, token.pos);
+  Node* Variable(const Token& token) {
+    Node* node = MakeNode(NodeType::kVariable, token.pos);
     node->idents = SplitDots(token.value);
     return node;
   }
 
-  NodePtr Term() {
+  Node* Term() {
     const Token& token = NextNonSpace();
     switch (token.type) {
       case TokenType::kIdentifier: {
-        if (!has_function_(token.value)) {
+        const FuncDef* function = find_function_(token.value);
+        if (function == nullptr) {
           Errorf("function " + GoQuote(token.value) + " not defined");
         }
-        NodePtr node = MakeNode(NodeType::kIdentifier, token.pos);
-        node->text = std::string(token.value);
+        Node* node = MakeNode(NodeType::kIdentifier, token.pos);
+        node->text = token.value;
+        node->function = function;
         return node;
       }
       case TokenType::kDot:
@@ -469,19 +488,19 @@ class Parser {
       case TokenType::kNil:
         return MakeNode(NodeType::kNil, token.pos);
       case TokenType::kVariable: {
-        NodePtr node = Variable(token);
+        Node* node = Variable(token);
         bool known = false;
-        for (const std::string& name : vars_) known = known || name == node->idents[0];
+        for (std::string_view name : vars_) known = known || name == node->idents[0];
         if (!known) Errorf("undefined variable " + GoQuote(node->idents[0]));
         return node;
       }
       case TokenType::kField: {
-        NodePtr node = MakeNode(NodeType::kField, token.pos);
+        Node* node = MakeNode(NodeType::kField, token.pos);
         node->idents = SplitDots(token.value.substr(1));
         return node;
       }
       case TokenType::kBool: {
-        NodePtr node = MakeNode(NodeType::kBool, token.pos);
+        Node* node = MakeNode(NodeType::kBool, token.pos);
         node->bool_value = token.value == "true";
         return node;
       }
@@ -493,9 +512,10 @@ class Parser {
         return Pipeline("parenthesized pipeline", TokenType::kRightParen);
       case TokenType::kString:
       case TokenType::kRawString: {
-        NodePtr node = MakeNode(NodeType::kString, token.pos);
-        node->quoted = std::string(token.value);
-        node->text = UnquoteOrFail(token);
+        Node* node = MakeNode(NodeType::kString, token.pos);
+        node->quoted = token.value;
+        node->text = Unquoted(token);
+        node->constant = Value::String(std::string(node->text));
         return node;
       }
       default:
@@ -504,10 +524,10 @@ class Parser {
     }
   }
 
-  NodePtr Number(const Token& token) {
-    NodePtr node = MakeNode(NodeType::kNumber, token.pos);
+  Node* Number(const Token& token) {
+    Node* node = MakeNode(NodeType::kNumber, token.pos);
     std::string_view text = token.value;
-    node->text = std::string(text);
+    node->text = text;
     if (token.type == TokenType::kCharConstant) {
       std::optional<std::string> value = GoUnquote(text);
       std::optional<char32_t> rune = value ? SingleRune(*value, text) : std::nullopt;
@@ -571,14 +591,15 @@ class Parser {
   }
 
   std::string name_;
-  std::shared_ptr<const std::string> text_;
+  std::shared_ptr<Source> source_;
   Lexer lexer_;
-  bool (*has_function_)(std::string_view);
+  const FuncDef* (*find_function_)(std::string_view);
   std::vector<std::unique_ptr<Tree>>& trees_;
   size_t index_ = 0;
-  int action_line_ = 0;
+  // Where the action being parsed started, for messages.
+  std::optional<size_t> action_pos_;
   int range_depth_ = 0;
-  std::vector<std::string> vars_;
+  std::vector<std::string_view> vars_;
 };
 
 }  // namespace
@@ -586,12 +607,12 @@ class Parser {
 bool IsEmptyTree(const Node& node) {
   switch (node.type) {
     case NodeType::kList:
-      for (const NodePtr& child : node.children) {
+      for (const Node* child : node.children) {
         if (!IsEmptyTree(*child)) return false;
       }
       return true;
     case NodeType::kText:
-      return node.text.find_first_not_of(" \t\r\n") == std::string::npos;
+      return node.text.find_first_not_of(" \t\r\n") == std::string_view::npos;
     case NodeType::kComment:
       return true;
     default:
@@ -599,11 +620,12 @@ bool IsEmptyTree(const Node& node) {
   }
 }
 
-Result<std::vector<std::unique_ptr<Tree>>> Parse(std::string_view name, std::string_view text,
-                                                 bool (*has_function)(std::string_view)) {
+Result<std::vector<std::unique_ptr<Tree>>> Parse(
+    std::string_view name, std::string_view text,
+    const FuncDef* (*find_function)(std::string_view)) {
   std::vector<std::unique_ptr<Tree>> trees;
   try {
-    Parser parser(name, text, has_function, trees);
+    Parser parser(name, text, find_function, trees);
     parser.ParseFile();
   } catch (const ParseError& error) {
     return Status::Invalid(error.message);
@@ -616,7 +638,7 @@ Result<std::vector<std::unique_ptr<Tree>>> Parse(std::string_view name, std::str
 namespace converge::sources::helm::tmpl {
 namespace {
 
-std::string JoinIdents(const std::vector<std::string>& idents, size_t from) {
+std::string JoinIdents(const std::vector<std::string_view>& idents, size_t from) {
   std::string out;
   for (size_t i = from; i < idents.size(); ++i) {
     if (i > from) out += '.';
@@ -628,7 +650,7 @@ std::string JoinIdents(const std::vector<std::string>& idents, size_t from) {
 std::string ListString(const Node* list) {
   std::string out;
   if (list == nullptr) return out;
-  for (const NodePtr& child : list->children) out += child->String();
+  for (const Node* child : list->children) out += child->String();
   return out;
 }
 
@@ -637,7 +659,7 @@ std::string ListString(const Node* list) {
 std::string Node::String() const {
   switch (type) {
     case NodeType::kText:
-      return text;
+      return std::string(text);
     case NodeType::kAction:
       return "{{" + pipe->String() + "}}";
     case NodeType::kBool:
@@ -650,7 +672,10 @@ std::string Node::String() const {
       const Node& operand = *children[0];
       std::string out =
           operand.type == NodeType::kPipe ? "(" + operand.String() + ")" : operand.String();
-      for (const std::string& field : idents) out += "." + field;
+      for (std::string_view field : idents) {
+        out += '.';
+        out += field;
+      }
       return out;
     }
     case NodeType::kCommand: {
@@ -670,13 +695,13 @@ std::string Node::String() const {
     case NodeType::kField:
       return "." + JoinIdents(idents, 0);
     case NodeType::kIdentifier:
-      return text;
+      return std::string(text);
     case NodeType::kNil:
       return "nil";
     case NodeType::kNumber:
-      return text;
+      return std::string(text);
     case NodeType::kString:
-      return quoted;
+      return std::string(quoted);
     case NodeType::kVariable:
       return JoinIdents(idents, 0);
     case NodeType::kPipe: {
@@ -698,8 +723,8 @@ std::string Node::String() const {
     case NodeType::kRange:
     case NodeType::kWith: {
       std::string word = type == NodeType::kIf ? "if" : type == NodeType::kRange ? "range" : "with";
-      std::string out = "{{" + word + " " + pipe->String() + "}}" + ListString(list.get());
-      if (else_list) out += "{{else}}" + ListString(else_list.get());
+      std::string out = "{{" + word + " " + pipe->String() + "}}" + ListString(list);
+      if (else_list) out += "{{else}}" + ListString(else_list);
       return out + "{{end}}";
     }
     case NodeType::kList:

@@ -4,18 +4,18 @@
 // and the messages of what does not, are Go's.
 
 #include <cstdint>
-#include <map>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/status.h"
+#include "sources/helm/template/value.h"
 
 namespace converge::sources::helm::tmpl {
 
-struct Node;
-using NodePtr = std::unique_ptr<Node>;
+struct FuncDef;
 
 enum class NodeType : uint8_t {
   kText,
@@ -43,17 +43,18 @@ enum class NodeType : uint8_t {
   kEnd,   // only while parsing
 };
 
+// Nodes are owned by the Source of the text they were parsed from; the views they hold point
+// into that text or into the Source's own strings.
 struct Node {
   NodeType type;
   size_t pos = 0;  // byte offset in the parsed text
-  int line = 0;
 
   // kText: the text; kString: the unquoted value; kNumber: the literal; kIdentifier: the name;
   // kTemplate: the template name; kString also keeps `quoted`.
-  std::string text;
-  std::string quoted;
+  std::string_view text;
+  std::string_view quoted;
   // kField, kVariable, kChain: the names after the first ("$x.a.b" -> {"$x","a","b"}).
-  std::vector<std::string> idents;
+  std::vector<std::string_view> idents;
   bool bool_value = false;
 
   // kNumber: which Go constant forms the literal has.
@@ -64,26 +65,43 @@ struct Node {
   uint64_t uint_value = 0;
   double float_value = 0;
 
+  // kString: the value, made once so that evaluating the literal allocates nothing.
+  Value constant;
+  // kIdentifier: the function, found when parsing.
+  const FuncDef* function = nullptr;
+
   // kList: the items; kCommand: the arguments; kPipe: the commands; kChain: {operand}.
-  std::vector<NodePtr> children;
+  std::vector<Node*> children;
   // kPipe: declared or assigned variables.
-  std::vector<NodePtr> decls;
+  std::vector<Node*> decls;
   bool is_assign = false;
   // kAction, kIf, kRange, kWith, kTemplate: the pipeline (null for a template call without one).
-  NodePtr pipe;
-  NodePtr list;
-  NodePtr else_list;
+  Node* pipe = nullptr;
+  Node* list = nullptr;
+  Node* else_list = nullptr;
 
   // Go's Node.String(), which execution errors quote.
   std::string String() const;
+};
+
+// One parsed text and everything its trees point into: parsing allocates nodes in one place and
+// a set of templates frees them at once.
+struct Source {
+  std::string text;
+  // Blocks of nodes that never move, each twice the size of the one before, up to a limit.
+  std::vector<std::unique_ptr<Node[]>> node_blocks;
+  size_t last_block_size = 0;
+  size_t last_block_used = 0;
+  // Unquoted strings that differ from their literal in `text`.
+  std::deque<std::string> strings;
 };
 
 // One parsed template: a file, or a {{define}}/{{block}} inside one.
 struct Tree {
   std::string name;
   std::string parse_name;  // the file it came from, for messages
-  std::shared_ptr<const std::string> text;
-  NodePtr root;
+  std::shared_ptr<const Source> source;
+  const Node* root = nullptr;
 };
 
 // Go's parse.IsEmptyTree: only whitespace text and comments.
@@ -91,8 +109,8 @@ bool IsEmptyTree(const Node& node);
 
 // Parses `text` as the template `name`. The result holds the file's own tree (first) and every
 // template it defines. Errors read "template: NAME:LINE: message".
-// `has_function` answers whether an identifier names a function.
+// `find_function` finds the function an identifier names, or returns null.
 Result<std::vector<std::unique_ptr<Tree>>> Parse(std::string_view name, std::string_view text,
-                                                 bool (*has_function)(std::string_view));
+                                                 const FuncDef* (*find_function)(std::string_view));
 
 }  // namespace converge::sources::helm::tmpl

@@ -9,7 +9,8 @@
 // say whether a function's output depends on the seed (random values, keys, the clock).
 //
 // Thread-compatible: a TemplateSet may be executed from several threads at once once all files
-// are added; each Execute call has its own state.
+// are added; each Execute call has its own state, and they share only a locked memo of results
+// that depend on nothing but their input text (decoded YAML, compiled expressions).
 
 #include <cstdint>
 #include <map>
@@ -25,6 +26,7 @@
 namespace converge::sources::helm::tmpl {
 
 struct Tree;
+class Memo;
 
 struct Options {
   // Seeds the random functions (randAlphaNum, uuidv4, shuffle, …) so tests are deterministic:
@@ -63,6 +65,8 @@ class TemplateSet {
  private:
   Options options_;
   std::map<std::string, std::shared_ptr<const Tree>, std::less<>> templates_;
+  // What the functions of every Execute call may reuse (decoded YAML, compiled expressions).
+  std::unique_ptr<Memo> memo_;
 };
 
 // Parses `text` alone, as a check (every chart template must parse).

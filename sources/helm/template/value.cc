@@ -38,7 +38,7 @@ Value Value::Float(double value) {
 Value Value::String(std::string value) {
   Value v;
   v.kind_ = Kind::kString;
-  v.string_ = std::make_shared<const std::string>(std::move(value));
+  v.data_ = std::make_shared<std::string>(std::move(value));
   return v;
 }
 
@@ -49,22 +49,24 @@ Value Value::Bytes(std::string data) {
 Value Value::Bytes(std::shared_ptr<const std::string> data) {
   Value v;
   v.kind_ = Kind::kBytes;
-  v.string_ = std::move(data);
+  // Strings are never written through data_; the cast only fits the untyped holder.
+  v.data_ = std::const_pointer_cast<std::string>(std::move(data));
   return v;
 }
 
 Value Value::List(std::vector<Value> items, ElemType elem) {
   Value v;
   v.kind_ = Kind::kList;
-  v.list_ = std::make_shared<ListData>(ListData{std::move(items), elem});
+  v.data_ = std::make_shared<ListData>(ListData{std::move(items), elem});
   return v;
 }
 
 Value Value::Map(ElemType elem) {
   Value v;
   v.kind_ = Kind::kMap;
-  v.map_ = std::make_shared<MapData>();
-  v.map_->elem = elem;
+  auto data = std::make_shared<MapData>();
+  data->elem = elem;
+  v.data_ = std::move(data);
   return v;
 }
 
@@ -81,20 +83,19 @@ std::optional<std::string> Methods::String(const Value& self) const {
 }
 
 const Methods* Value::methods() const {
-  if (kind_ == Kind::kList) return list_->methods.get();
-  if (kind_ == Kind::kMap) return map_->methods.get();
+  if (kind_ == Kind::kList) return list_data()->methods.get();
+  if (kind_ == Kind::kMap) return map_data()->methods.get();
   return nullptr;
 }
 
 void Value::set_methods(std::shared_ptr<const Methods> methods) const {
-  if (kind_ == Kind::kList) list_->methods = std::move(methods);
-  if (kind_ == Kind::kMap) map_->methods = std::move(methods);
+  if (kind_ == Kind::kList) list_data()->methods = std::move(methods);
+  if (kind_ == Kind::kMap) map_data()->methods = std::move(methods);
 }
 
 bool Value::SameObject(const Value& other) const {
   if (kind_ != other.kind_) return false;
-  if (kind_ == Kind::kList) return list_ == other.list_;
-  if (kind_ == Kind::kMap) return map_ == other.map_;
+  if (kind_ == Kind::kList || kind_ == Kind::kMap) return data_ == other.data_;
   return false;
 }
 
@@ -137,12 +138,12 @@ std::string Value::TypeName() const {
     case Kind::kBytes:
       return "[]uint8";
     case Kind::kList:
-      return "[]" + std::string(ElemName(list_->elem));
+      return "[]" + std::string(ElemName(list_data()->elem));
     case Kind::kMap:
-      if (map_->elem == ElemType::kValues) return "common.Values";
-      if (map_->elem == ElemType::kCertificate) return "sprig.certificate";
-      if (map_->elem == ElemType::kTime) return "time.Time";
-      return "map[string]" + std::string(ElemName(map_->elem));
+      if (map_data()->elem == ElemType::kValues) return "common.Values";
+      if (map_data()->elem == ElemType::kCertificate) return "sprig.certificate";
+      if (map_data()->elem == ElemType::kTime) return "time.Time";
+      return "map[string]" + std::string(ElemName(map_data()->elem));
   }
   return "";
 }
@@ -165,8 +166,9 @@ std::string_view Value::KindName() const {
     case Kind::kList:
       return "slice";
     case Kind::kMap:
-      return map_->elem == ElemType::kCertificate || map_->elem == ElemType::kTime ? "struct"
-                                                                                   : "map";
+      return map_data()->elem == ElemType::kCertificate || map_data()->elem == ElemType::kTime
+                 ? "struct"
+                 : "map";
   }
   return "";
 }
@@ -184,13 +186,13 @@ bool Value::Truth() const {
       return float_ != 0;
     case Kind::kString:
     case Kind::kBytes:
-      return !string_->empty();
+      return !string()->empty();
     case Kind::kList:
-      return !list_->items.empty();
+      return !list_data()->items.empty();
     case Kind::kMap:
       // A struct is always true.
-      return !map_->entries.empty() || map_->elem == ElemType::kCertificate ||
-             map_->elem == ElemType::kTime;
+      return !map_data()->entries.empty() || map_data()->elem == ElemType::kCertificate ||
+             map_data()->elem == ElemType::kTime;
   }
   return false;
 }
@@ -198,13 +200,14 @@ bool Value::Truth() const {
 Value Value::DeepCopy() const {
   if (kind_ == Kind::kList) {
     std::vector<Value> items;
-    items.reserve(list_->items.size());
-    for (const Value& item : list_->items) items.push_back(item.DeepCopy());
-    return List(std::move(items), list_->elem);
+    items.reserve(list_data()->items.size());
+    for (const Value& item : list_data()->items) items.push_back(item.DeepCopy());
+    return List(std::move(items), list_data()->elem);
   }
   if (kind_ == Kind::kMap) {
-    Value copy = Map(map_->elem);
-    for (const auto& [key, item] : map_->entries) copy.map_->entries.emplace(key, item.DeepCopy());
+    Value copy = Map(map_data()->elem);
+    for (const auto& [key, item] : map_data()->entries)
+      copy.map_data()->entries.emplace(key, item.DeepCopy());
     return copy;
   }
   return *this;
@@ -222,18 +225,18 @@ nlohmann::json Value::ToJson() const {
     case Kind::kFloat64:
       return float_;
     case Kind::kString:
-      return *string_;
+      return *string();
     case Kind::kBytes:
-      return Base64Encode(*string_);
+      return Base64Encode(*string());
     case Kind::kList: {
       nlohmann::json array = nlohmann::json::array();
-      for (const Value& item : list_->items) array.push_back(item.ToJson());
+      for (const Value& item : list_data()->items) array.push_back(item.ToJson());
       return array;
     }
     case Kind::kMap: {
       if (std::optional<GoTime> time = AsTime(*this)) return TimeJson(*time);
       nlohmann::json object = nlohmann::json::object();
-      for (const auto& [key, item] : map_->entries) object[key] = item.ToJson();
+      for (const auto& [key, item] : map_data()->entries) object[key] = item.ToJson();
       return object;
     }
   }
@@ -260,7 +263,8 @@ Value Value::FromJson(const nlohmann::json& json) {
     }
     case nlohmann::json::value_t::object: {
       Value map = Map();
-      for (const auto& [key, item] : json.items()) map.map_->entries.emplace(key, FromJson(item));
+      for (const auto& [key, item] : json.items())
+        map.map_data()->entries.emplace(key, FromJson(item));
       return map;
     }
     default:

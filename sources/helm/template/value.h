@@ -83,15 +83,15 @@ class Value {
   bool bool_value() const { return bool_; }
   int64_t int_value() const { return int_; }
   double float_value() const { return float_; }
-  const std::string& string_value() const { return *string_; }
-  const std::string& bytes_value() const { return *string_; }
-  const std::vector<Value>& list() const { return list_->items; }
-  std::vector<Value>& mutable_list() const { return list_->items; }
-  ElemType elem() const { return kind_ == Kind::kList ? list_->elem : map_->elem; }
+  const std::string& string_value() const { return *string(); }
+  const std::string& bytes_value() const { return *string(); }
+  const std::vector<Value>& list() const { return list_data()->items; }
+  std::vector<Value>& mutable_list() const { return list_data()->items; }
+  ElemType elem() const { return kind_ == Kind::kList ? list_data()->elem : map_data()->elem; }
   // A list or map whose elements are interface{} values.
   bool HoldsInterfaces() const { return elem() == ElemType::kAny || elem() == ElemType::kValues; }
-  const MapData::Entries& map() const { return map_->entries; }
-  MapData::Entries& mutable_map() const { return map_->entries; }
+  const MapData::Entries& map() const { return map_data()->entries; }
+  MapData::Entries& mutable_map() const { return map_data()->entries; }
 
   // The Go named type's methods of a list or map; nullptr for plain values.
   const Methods* methods() const;
@@ -130,9 +130,13 @@ class Value {
   bool bool_ = false;
   int64_t int_ = 0;
   double float_ = 0;
-  std::shared_ptr<const std::string> string_;
-  std::shared_ptr<ListData> list_;
-  std::shared_ptr<MapData> map_;
+  // The string, ListData or MapData, by kind_: one pointer keeps a Value small and a copy to
+  // one reference count, which matters as dot, variables and arguments are passed by value.
+  std::shared_ptr<void> data_;
+
+  const std::string* string() const { return static_cast<const std::string*>(data_.get()); }
+  ListData* list_data() const { return static_cast<ListData*>(data_.get()); }
+  MapData* map_data() const { return static_cast<MapData*>(data_.get()); }
 };
 
 }  // namespace converge::sources::helm::tmpl

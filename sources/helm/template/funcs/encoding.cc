@@ -47,6 +47,15 @@ Result<Value> DecodeYaml(const std::string& text) {
   return Value::FromJson(documents->front().value);
 }
 
+// DecodeYaml through the memo: charts decode the same text again and again. Each call gets
+// its own copy, as templates may change the maps they decoded.
+Result<Value> DecodeYamlOnce(Call& call, const std::string& text) {
+  std::shared_ptr<const Result<Value>> decoded =
+      call.memo().Get<Result<Value>>("fromYaml", text, [&] { return DecodeYaml(text); });
+  if (!decoded->ok()) return decoded->status();
+  return (*decoded)->DeepCopy();
+}
+
 std::string WithoutHtmlEscapes(const std::string& json) {
   std::string out;
   out.reserve(json.size());
@@ -305,14 +314,12 @@ CONVERGE_FUNC(FnToYaml) {
 }
 
 CONVERGE_FUNC(FnFromYaml) {
-  (void)call;
-  return DecodedMap(DecodeYaml(args[0].string_value()),
+  return DecodedMap(DecodeYamlOnce(call, args[0].string_value()),
                     "error unmarshaling JSON: while decoding JSON: ");
 }
 
 CONVERGE_FUNC(FnFromYamlArray) {
-  (void)call;
-  return DecodedList(DecodeYaml(args[0].string_value()),
+  return DecodedList(DecodeYamlOnce(call, args[0].string_value()),
                      "error unmarshaling JSON: while decoding JSON: ");
 }
 

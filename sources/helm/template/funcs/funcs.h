@@ -3,6 +3,9 @@
 // ask of the running template (include, tpl, the seeded random source).
 
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <random>
 #include <span>
 #include <string>
@@ -14,6 +17,35 @@
 
 namespace converge::sources::helm::tmpl {
 
+// Results that depend on nothing but a string, kept while a TemplateSet lives: charts decode
+// the same YAML text and compile the same expressions in template after template.
+// Thread-safe; what it returns is immutable.
+class Memo {
+ public:
+  // The result of `compute()` for `key` in `table` (a string literal naming what is computed),
+  // computed on the first request.
+  template <typename T, typename Compute>
+  std::shared_ptr<const T> Get(std::string_view table, const std::string& key, Compute&& compute) {
+    {
+      std::lock_guard lock(mutex_);
+      auto& entries = tables_[table];
+      if (auto found = entries.find(key); found != entries.end()) {
+        return std::static_pointer_cast<const T>(found->second);
+      }
+    }
+    auto result = std::make_shared<const T>(compute());
+    std::lock_guard lock(mutex_);
+    tables_[table].emplace(key, result);
+    return result;
+  }
+
+ private:
+  std::mutex mutex_;
+  // guarded by mutex_
+  std::map<std::string_view, std::map<std::string, std::shared_ptr<const void>, std::less<>>>
+      tables_;
+};
+
 // The services of the executing template that Helm's functions need.
 class Call {
  public:
@@ -21,6 +53,7 @@ class Call {
   virtual Result<std::string> Include(const std::string& name, const Value& data) = 0;
   virtual Result<std::string> Tpl(const std::string& text, const Value& data) = 0;
   virtual std::mt19937_64& Random() = 0;
+  virtual Memo& memo() = 0;
 };
 
 // A function gets its arguments converted to its declared parameter types and returns a value

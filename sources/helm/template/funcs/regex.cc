@@ -42,10 +42,15 @@ std::string_view GoErrorText(RE2::ErrorCode code) {
 
 // The must* forms return regexp.Compile's error; the others panic as regexp.MustCompile does,
 // naming the expression.
-Result<std::unique_ptr<RE2>> Compile(const std::string& pattern, bool must) {
-  RE2::Options options;
-  options.set_log_errors(false);
-  auto re = std::make_unique<RE2>(pattern, options);
+// REQUIRES: `call` outlives the result, which its memo keeps.
+Result<const RE2*> Compile(Call& call, const std::string& pattern, bool must) {
+  std::shared_ptr<const std::unique_ptr<RE2>> compiled =
+      call.memo().Get<std::unique_ptr<RE2>>("regexp", pattern, [&] {
+        RE2::Options options;
+        options.set_log_errors(false);
+        return std::make_unique<RE2>(pattern, options);
+      });
+  const RE2* re = compiled->get();
   if (re->ok()) return re;
   std::string error = "error parsing regexp: " + std::string(GoErrorText(re->error_code())) +
                       ": `" + re->error_arg() + "`";
@@ -156,29 +161,27 @@ std::string Replace(const RE2& re, const std::string& text, const std::string& r
 
 // sprig's regexMatch ignores a bad expression and answers false.
 CONVERGE_FUNC(FnRegexMatch) {
-  (void)call;
-  auto re = Compile(args[0].string_value(), true);
+  auto re = Compile(call, args[0].string_value(), true);
   if (!re.ok()) return Value::Bool(false);
   return Value::Bool(RE2::PartialMatch(args[1].string_value(), **re));
 }
 
 CONVERGE_FUNC(FnMustRegexMatch) {
-  (void)call;
-  auto re = Compile(args[0].string_value(), true);
+  auto re = Compile(call, args[0].string_value(), true);
   if (!re.ok()) return re.status();
   return Value::Bool(RE2::PartialMatch(args[1].string_value(), **re));
 }
 
-Result<Value> RegexFind(std::vector<Value>& args, bool must) {
-  auto re = Compile(args[0].string_value(), must);
+Result<Value> RegexFind(Call& call, std::vector<Value>& args, bool must) {
+  auto re = Compile(call, args[0].string_value(), must);
   if (!re.ok()) return re.status();
   std::vector<Match> matches = AllMatches(**re, args[1].string_value(), 1);
   if (matches.empty()) return Value::String("");
   return Value::String(std::string(matches[0][0].data(), matches[0][0].size()));
 }
 
-Result<Value> RegexFindAll(std::vector<Value>& args, bool must) {
-  auto re = Compile(args[0].string_value(), must);
+Result<Value> RegexFindAll(Call& call, std::vector<Value>& args, bool must) {
+  auto re = Compile(call, args[0].string_value(), must);
   if (!re.ok()) return re.status();
   std::vector<std::string> found;
   int64_t n = args[2].int_value();
@@ -190,20 +193,20 @@ Result<Value> RegexFindAll(std::vector<Value>& args, bool must) {
   return Value::StringList(found);
 }
 
-Result<Value> RegexReplaceAll(std::vector<Value>& args, bool must) {
-  auto re = Compile(args[0].string_value(), must);
+Result<Value> RegexReplaceAll(Call& call, std::vector<Value>& args, bool must) {
+  auto re = Compile(call, args[0].string_value(), must);
   if (!re.ok()) return re.status();
   return Value::String(Replace(**re, args[1].string_value(), args[2].string_value(), false));
 }
 
-Result<Value> RegexReplaceAllLiteral(std::vector<Value>& args, bool must) {
-  auto re = Compile(args[0].string_value(), must);
+Result<Value> RegexReplaceAllLiteral(Call& call, std::vector<Value>& args, bool must) {
+  auto re = Compile(call, args[0].string_value(), must);
   if (!re.ok()) return re.status();
   return Value::String(Replace(**re, args[1].string_value(), args[2].string_value(), true));
 }
 
-Result<Value> RegexSplit(std::vector<Value>& args, bool must) {
-  auto re = Compile(args[0].string_value(), must);
+Result<Value> RegexSplit(Call& call, std::vector<Value>& args, bool must) {
+  auto re = Compile(call, args[0].string_value(), must);
   if (!re.ok()) return re.status();
   const std::string& text = args[1].string_value();
   int64_t n = args[2].int_value();
@@ -233,54 +236,24 @@ CONVERGE_FUNC(FnRegexQuoteMeta) {
   return Value::String(out);
 }
 
-CONVERGE_FUNC(FnRegexFind) {
-  (void)call;
-  return RegexFind(args, false);
-}
+CONVERGE_FUNC(FnRegexFind) { return RegexFind(call, args, false); }
 
-CONVERGE_FUNC(FnMustRegexFind) {
-  (void)call;
-  return RegexFind(args, true);
-}
+CONVERGE_FUNC(FnMustRegexFind) { return RegexFind(call, args, true); }
 
-CONVERGE_FUNC(FnRegexFindAll) {
-  (void)call;
-  return RegexFindAll(args, false);
-}
+CONVERGE_FUNC(FnRegexFindAll) { return RegexFindAll(call, args, false); }
 
-CONVERGE_FUNC(FnMustRegexFindAll) {
-  (void)call;
-  return RegexFindAll(args, true);
-}
+CONVERGE_FUNC(FnMustRegexFindAll) { return RegexFindAll(call, args, true); }
 
-CONVERGE_FUNC(FnRegexReplaceAll) {
-  (void)call;
-  return RegexReplaceAll(args, false);
-}
+CONVERGE_FUNC(FnRegexReplaceAll) { return RegexReplaceAll(call, args, false); }
 
-CONVERGE_FUNC(FnMustRegexReplaceAll) {
-  (void)call;
-  return RegexReplaceAll(args, true);
-}
+CONVERGE_FUNC(FnMustRegexReplaceAll) { return RegexReplaceAll(call, args, true); }
 
-CONVERGE_FUNC(FnRegexReplaceAllLiteral) {
-  (void)call;
-  return RegexReplaceAllLiteral(args, false);
-}
+CONVERGE_FUNC(FnRegexReplaceAllLiteral) { return RegexReplaceAllLiteral(call, args, false); }
 
-CONVERGE_FUNC(FnMustRegexReplaceAllLiteral) {
-  (void)call;
-  return RegexReplaceAllLiteral(args, true);
-}
+CONVERGE_FUNC(FnMustRegexReplaceAllLiteral) { return RegexReplaceAllLiteral(call, args, true); }
 
-CONVERGE_FUNC(FnRegexSplit) {
-  (void)call;
-  return RegexSplit(args, false);
-}
+CONVERGE_FUNC(FnRegexSplit) { return RegexSplit(call, args, false); }
 
-CONVERGE_FUNC(FnMustRegexSplit) {
-  (void)call;
-  return RegexSplit(args, true);
-}
+CONVERGE_FUNC(FnMustRegexSplit) { return RegexSplit(call, args, true); }
 
 }  // namespace converge::sources::helm::tmpl
