@@ -7,11 +7,8 @@
 #include <memory>
 
 #include <crypt.h>
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
@@ -173,82 +170,7 @@ KeyPtr GenerateDsaKey() {
   return KeyPtr(key, EVP_PKEY_free);
 }
 
-using BnPtr = std::unique_ptr<BIGNUM, decltype(&BN_free)>;
-
-BnPtr NewBn() { return BnPtr(BN_new(), BN_free); }
-
-// The parts of an RSA private key.
-struct RsaParts {
-  BnPtr n = NewBn(), e = NewBn(), d = NewBn(), p = NewBn(), q = NewBn();
-  BnPtr dp = NewBn(), dq = NewBn(), qinv = NewBn();
-};
-
-// One attempt with fresh primes: false when they do not make a key of `bits` bits with e.
-bool TryRsaParts(int bits, BN_CTX* ctx, RsaParts& key) {
-  BnPtr p1 = NewBn(), q1 = NewBn(), gcd = NewBn(), lambda = NewBn(), product = NewBn();
-  if (BN_generate_prime_ex2(key.p.get(), bits / 2, 0, nullptr, nullptr, nullptr, ctx) != 1 ||
-      BN_generate_prime_ex2(key.q.get(), bits / 2, 0, nullptr, nullptr, nullptr, ctx) != 1 ||
-      BN_cmp(key.p.get(), key.q.get()) == 0 ||
-      BN_mul(key.n.get(), key.p.get(), key.q.get(), ctx) != 1 || BN_num_bits(key.n.get()) != bits) {
-    return false;
-  }
-  // d = e⁻¹ mod λ(n), λ(n) = lcm(p-1, q-1); no inverse when e divides p-1 or q-1.
-  if (BN_sub(p1.get(), key.p.get(), BN_value_one()) != 1 ||
-      BN_sub(q1.get(), key.q.get(), BN_value_one()) != 1 ||
-      BN_gcd(gcd.get(), p1.get(), q1.get(), ctx) != 1 ||
-      BN_mul(product.get(), p1.get(), q1.get(), ctx) != 1 ||
-      BN_div(lambda.get(), nullptr, product.get(), gcd.get(), ctx) != 1 ||
-      BN_mod_inverse(key.d.get(), key.e.get(), lambda.get(), ctx) == nullptr) {
-    return false;
-  }
-  return BN_mod(key.dp.get(), key.d.get(), p1.get(), ctx) == 1 &&
-         BN_mod(key.dq.get(), key.d.get(), q1.get(), ctx) == 1 &&
-         BN_mod_inverse(key.qinv.get(), key.q.get(), key.p.get(), ctx) != nullptr;
-}
-
-KeyPtr RsaKeyFromParts(const RsaParts& key) {
-  KeyPtr none(nullptr, EVP_PKEY_free);
-  std::unique_ptr<OSSL_PARAM_BLD, decltype(&OSSL_PARAM_BLD_free)> build(OSSL_PARAM_BLD_new(),
-                                                                        OSSL_PARAM_BLD_free);
-  const std::pair<const char*, const BIGNUM*> fields[] = {
-      {OSSL_PKEY_PARAM_RSA_N, key.n.get()},
-      {OSSL_PKEY_PARAM_RSA_E, key.e.get()},
-      {OSSL_PKEY_PARAM_RSA_D, key.d.get()},
-      {OSSL_PKEY_PARAM_RSA_FACTOR1, key.p.get()},
-      {OSSL_PKEY_PARAM_RSA_FACTOR2, key.q.get()},
-      {OSSL_PKEY_PARAM_RSA_EXPONENT1, key.dp.get()},
-      {OSSL_PKEY_PARAM_RSA_EXPONENT2, key.dq.get()},
-      {OSSL_PKEY_PARAM_RSA_COEFFICIENT1, key.qinv.get()},
-  };
-  if (!build) return none;
-  for (const auto& [name, value] : fields) {
-    if (OSSL_PARAM_BLD_push_BN(build.get(), name, value) != 1) return none;
-  }
-  std::unique_ptr<OSSL_PARAM, decltype(&OSSL_PARAM_free)> params(
-      OSSL_PARAM_BLD_to_param(build.get()), OSSL_PARAM_free);
-  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> context(
-      EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr), EVP_PKEY_CTX_free);
-  EVP_PKEY* made = nullptr;
-  if (!params || !context || EVP_PKEY_fromdata_init(context.get()) != 1 ||
-      EVP_PKEY_fromdata(context.get(), &made, EVP_PKEY_KEYPAIR, params.get()) != 1) {
-    return none;
-  }
-  return KeyPtr(made, EVP_PKEY_free);
-}
-
 }  // namespace
-
-KeyPtr GenerateRsaKey(int bits) {
-  std::unique_ptr<BN_CTX, decltype(&BN_CTX_free)> ctx(BN_CTX_new(), BN_CTX_free);
-  RsaParts key;
-  if (!ctx || BN_set_word(key.e.get(), 65537) != 1) return KeyPtr(nullptr, EVP_PKEY_free);
-  // A pair fails with probability about 2/65537 (e divides p-1 or q-1); a hundred failures
-  // mean OpenSSL itself fails.
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    if (TryRsaParts(bits, ctx.get(), key)) return RsaKeyFromParts(key);
-  }
-  return KeyPtr(nullptr, EVP_PKEY_free);
-}
 
 KeyPtr GeneratePrivateKey(std::string_view type) {
   if (type.empty() || type == "rsa") return GenerateRsaKey(4096);

@@ -1,6 +1,7 @@
 #pragma once
 // sources/helm/template/funcs/keys.h (internal): private keys as Sprig makes and reads them,
-// shared by crypto.cc (genPrivateKey) and certs.cc (the certificate functions).
+// shared by crypto.cc (genPrivateKey), rsa_key.cc (RSA key generation) and certs.cc (the
+// certificate functions).
 
 #include <memory>
 #include <string>
@@ -14,10 +15,10 @@ namespace converge::sources::helm::tmpl {
 
 using KeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
 
-// An RSA key of `bits` bits (a multiple of 16) with e = 65537, made as Go's rsa.GenerateKey makes
-// it: two random primes of half the size with their top two bits set. OpenSSL's own RSA keygen
-// follows SP 800-56B, whose constant-time prime search took several times longer and made key
-// generation most of the time of a chart that calls genCA. Null when OpenSSL fails.
+// An RSA key of `bits` bits with e = 65537, made as Go's rsa.GenerateKey makes it: two random
+// primes of half the size with their top two bits set, d = e⁻¹ mod lcm(p-1, q-1), and the CRT
+// parameters. Defined in rsa_key.cc. Null when OpenSSL fails.
+// REQUIRES: bits is a multiple of 16, at least 2048.
 KeyPtr GenerateRsaKey(int bits);
 
 // genPrivateKey's types: "" and "rsa" (4096 bits), "dsa" (L2048N256), "ecdsa" (P-256),

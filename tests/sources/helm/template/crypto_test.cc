@@ -6,6 +6,7 @@
 
 #include <crypt.h>
 #include <gtest/gtest.h>
+#include <openssl/core_names.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -181,6 +182,95 @@ TEST(CryptoStructureTest, CertificatesAndKeysReadLikeHelms) {
     EXPECT_FALSE(expected.empty()) << c.name;
     EXPECT_EQ(Describe(ours.output), expected) << c.name;
   }
+}
+
+using BnPtr = std::unique_ptr<BIGNUM, decltype(&BN_free)>;
+using KeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
+
+BnPtr KeyNumber(EVP_PKEY* key, const char* name) {
+  BIGNUM* number = nullptr;
+  EVP_PKEY_get_bn_param(key, name, &number);
+  return BnPtr(number, BN_free);
+}
+
+// A prime factor as Go's GenerateKey makes it: half the modulus size, its top two bits set, and
+// prime by OpenSSL's own test.
+std::string PrimeShape(const BIGNUM* prime, int modulus_bits, BN_CTX* ctx) {
+  int half = modulus_bits / 2;
+  return std::to_string(BN_num_bits(prime)) +
+         (BN_is_bit_set(prime, half - 1) && BN_is_bit_set(prime, half - 2) ? "/top-two" : "/low") +
+         (BN_check_prime(prime, ctx, nullptr) == 1 ? "/prime" : "/composite");
+}
+
+// Which modulus d is the inverse of e for: (p-1)(q-1) or lcm(p-1, q-1), below that modulus.
+std::string PrivateExponentShape(const BIGNUM* d, const BIGNUM* e, const BIGNUM* p, const BIGNUM* q,
+                                 BN_CTX* ctx) {
+  BnPtr p1(BN_dup(p), BN_free), q1(BN_dup(q), BN_free), phi(BN_new(), BN_free);
+  BnPtr gcd(BN_new(), BN_free), lambda(BN_new(), BN_free), product(BN_new(), BN_free);
+  if (BN_sub_word(p1.get(), 1) != 1 || BN_sub_word(q1.get(), 1) != 1 ||
+      BN_mul(phi.get(), p1.get(), q1.get(), ctx) != 1 ||
+      BN_gcd(gcd.get(), p1.get(), q1.get(), ctx) != 1 ||
+      BN_div(lambda.get(), nullptr, phi.get(), gcd.get(), ctx) != 1) {
+    return "unreadable";
+  }
+  for (const auto& [name, modulus] :
+       {std::pair{"lcm", lambda.get()}, std::pair{"phi", phi.get()}}) {
+    if (BN_cmp(d, modulus) < 0 && BN_mod_mul(product.get(), d, e, modulus, ctx) == 1 &&
+        BN_is_one(product.get())) {
+      return std::string("inverse-mod-") + name;
+    }
+  }
+  return "other";
+}
+
+// What an RSA private key is made of, and whether OpenSSL finds it consistent (EVP_PKEY_check:
+// p and q prime, n = pq, d, the CRT parameters).
+std::string RsaKeyShape(const std::string& pem) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  KeyPtr key(PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr), EVP_PKEY_free);
+  BIO_free(bio);
+  if (!key || EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_RSA) return "not an RSA key";
+  std::unique_ptr<BN_CTX, decltype(&BN_CTX_free)> ctx(BN_CTX_new(), BN_CTX_free);
+  BnPtr e = KeyNumber(key.get(), OSSL_PKEY_PARAM_RSA_E);
+  BnPtr d = KeyNumber(key.get(), OSSL_PKEY_PARAM_RSA_D);
+  BnPtr p = KeyNumber(key.get(), OSSL_PKEY_PARAM_RSA_FACTOR1);
+  BnPtr q = KeyNumber(key.get(), OSSL_PKEY_PARAM_RSA_FACTOR2);
+  if (!e || !d || !p || !q) return "RSA key without its private parts";
+  int bits = EVP_PKEY_get_bits(key.get());
+  std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> check(
+      EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr), EVP_PKEY_CTX_free);
+  return "bits=" + std::to_string(bits) + " e=" + std::to_string(BN_get_word(e.get())) +
+         " p=" + PrimeShape(p.get(), bits, ctx.get()) +
+         " q=" + PrimeShape(q.get(), bits, ctx.get()) +
+         " d=" + PrivateExponentShape(d.get(), e.get(), p.get(), q.get(), ctx.get()) +
+         " check=" + (EVP_PKEY_check(check.get()) == 1 ? "ok" : "failed");
+}
+
+std::vector<std::string> RsaKeyShapes(const std::string& output) {
+  std::vector<std::string> shapes;
+  for (const Pem& block : SplitPem(output)) shapes.push_back(RsaKeyShape(block.text));
+  return shapes;
+}
+
+// Our RSA keys (genCA's and genSelfSignedCert's 2048 bits, genPrivateKey's 4096) are made as Go
+// makes them: what FIPS 186-5 A.1.3 and Go's GenerateKey require, and the same as helm4's.
+TEST(CryptoStructureTest, RsaKeysAreMadeAsGoMakesThem) {
+  Case c = MakeCase("rsa-keys",
+                    "{{ (genCA \"ca\" 1).Key }}{{ (genSelfSignedCert \"self\" nil nil 1).Key }}"
+                    "{{ genPrivateKey \"rsa\" }}");
+  const std::string prime1024 = "1024/top-two/prime";
+  const std::string key2048 =
+      "bits=2048 e=65537 p=" + prime1024 + " q=" + prime1024 + " d=inverse-mod-lcm check=ok";
+  const std::string prime2048 = "2048/top-two/prime";
+  const std::vector<std::string> expected = {
+      key2048, key2048,
+      "bits=4096 e=65537 p=" + prime2048 + " q=" + prime2048 + " d=inverse-mod-lcm check=ok"};
+  Outcome helm = RenderWithHelm({c})[c.id];
+  ASSERT_FALSE(helm.error) << helm.message;
+  EXPECT_EQ(RsaKeyShapes(helm.output), expected);
+  Outcome ours = RenderWithEngine(c);
+  ASSERT_FALSE(ours.error) << ours.message;
+  EXPECT_EQ(RsaKeyShapes(ours.output), expected);
 }
 
 bool BcryptVerifies(const std::string& password, const std::string& hash) {
