@@ -196,11 +196,14 @@ Status CheckReleaseName(const Options& options) {
                          tmpl::Sprintf("release name %q: ", operand) + problem);
 }
 
-// renderResources refuses a chart whose kubeVersion constraint the target Kubernetes, printed
-// without pre-release or build metadata, does not satisfy.
+// renderResources refuses a chart whose kubeVersion constraint the target Kubernetes does not
+// satisfy, the version as KubeVersion's String gives it (helm 4's drops pre-release and build).
 Status CheckKubeVersion(const Chart& chart, const Value& capabilities) {
-  std::string constraint = chart.metadata.value("kubeVersion", "");
-  if (constraint.empty()) return Status();
+  auto found = chart.metadata.find("kubeVersion");
+  if (found == chart.metadata.end() || !found->is_string() || found->get<std::string>().empty()) {
+    return Status();
+  }
+  std::string constraint = found->get<std::string>();
   const Value& kube = capabilities.map().at("KubeVersion");
   std::string version = kube.methods()->String(kube).value_or("");
   Result<bool> satisfied = tmpl::SemverSatisfies(constraint, version);
