@@ -108,10 +108,14 @@ Status WantArgs(const std::vector<Value>& args, size_t want) {
   return Status();
 }
 
+// helm 4's types live in package common; helm 3's in chartutil.
+std::string_view Package(bool helm3) { return helm3 ? "chartutil" : "common"; }
+
 // common.VersionSet: a []string with Has.
 class VersionSet : public tmpl::Methods {
  public:
-  std::string_view TypeName() const override { return "common.VersionSet"; }
+  explicit VersionSet(bool helm3) : name_(std::string(Package(helm3)) + ".VersionSet") {}
+  std::string_view TypeName() const override { return name_; }
   bool Has(std::string_view method) const override { return method == "Has"; }
   Result<Value> Call(std::string_view, const Value& self,
                      const std::vector<Value>& args) const override {
@@ -121,12 +125,19 @@ class VersionSet : public tmpl::Methods {
     }
     return Value::Bool(false);
   }
+
+ private:
+  std::string name_;
 };
 
-// common.KubeVersion: prints without pre-release or build metadata; GitVersion is Version.
+// common.KubeVersion: the struct {Version, normalizedVersion, Major, Minor} whose String
+// (pointer receiver) prints the version without pre-release or build metadata; GitVersion is
+// Version. helm 3's chartutil.KubeVersion has no normalizedVersion and prints Version.
 class KubeVersion : public tmpl::Methods {
  public:
-  std::string_view TypeName() const override { return "common.KubeVersion"; }
+  explicit KubeVersion(bool helm3)
+      : helm3_(helm3), name_(std::string(Package(helm3)) + ".KubeVersion") {}
+  std::string_view TypeName() const override { return name_; }
   bool Has(std::string_view method) const override { return method == "GitVersion"; }
   Result<Value> Call(std::string_view, const Value& self,
                      const std::vector<Value>& args) const override {
@@ -134,19 +145,60 @@ class KubeVersion : public tmpl::Methods {
     return self.map().at("Version");
   }
   std::optional<std::string> String(const Value& self) const override {
-    const std::string& version = self.map().at("Version").string_value();
-    return version.substr(0, version.find_first_of("-+"));
+    return self.map().at(helm3_ ? "Version" : "normalizedVersion").string_value();
   }
+  bool StringNeedsAddress() const override { return true; }
+  std::span<const Field> Fields() const override {
+    static constexpr Field kHelm4[] = {
+        {"Version", "Version"}, {"normalizedVersion", ""}, {"Major", "Major"}, {"Minor", "Minor"}};
+    static constexpr Field kHelm3[] = {
+        {"Version", "Version"}, {"Major", "Major"}, {"Minor", "Minor"}};
+    if (helm3_) return kHelm3;
+    return kHelm4;
+  }
+
+ private:
+  bool helm3_;
+  std::string name_;
 };
 
-class CapabilitiesType : public tmpl::Methods {
+// A struct without methods.
+class StructType : public tmpl::Methods {
  public:
-  std::string_view TypeName() const override { return "*common.Capabilities"; }
+  StructType(std::string name, std::vector<Field> fields, bool pointer)
+      : name_(std::move(name)), fields_(std::move(fields)), pointer_(pointer) {}
+  std::string_view TypeName() const override { return name_; }
   bool Has(std::string_view) const override { return false; }
   Result<Value> Call(std::string_view, const Value&, const std::vector<Value>&) const override {
     return Status::Internal("no methods");
   }
+  std::span<const Field> Fields() const override { return fields_; }
+  bool IsPointer() const override { return pointer_; }
+
+ private:
+  std::string name_;
+  std::vector<Field> fields_;
+  bool pointer_;
 };
+
+// version.BuildInfo; helm 3's has no KubeClientVersion.
+std::shared_ptr<StructType> BuildInfoType(bool helm3) {
+  std::vector<tmpl::Methods::Field> fields = {{"Version", "version"},
+                                              {"GitCommit", "git_commit"},
+                                              {"GitTreeState", "git_tree_state"},
+                                              {"GoVersion", "go_version"}};
+  if (!helm3) fields.push_back({"KubeClientVersion", "kube_client_version"});
+  return std::make_shared<StructType>("version.BuildInfo", std::move(fields), false);
+}
+
+std::shared_ptr<StructType> CapabilitiesType(bool helm3) {
+  return std::make_shared<StructType>(
+      "*" + std::string(Package(helm3)) + ".Capabilities",
+      std::vector<tmpl::Methods::Field>{{"KubeVersion", "KubeVersion"},
+                                        {"APIVersions", "APIVersions"},
+                                        {"HelmVersion", "HelmVersion"}},
+      true);
+}
 
 std::string ToYaml(const Value& value) {
   std::string text = kube::EncodeYaml(value.ToJson());
@@ -181,6 +233,8 @@ class FilesType : public tmpl::Methods, public std::enable_shared_from_this<File
       auto found = files.find(args[0].string_value());
       if (found == files.end()) return Value::List({}, ElemType::kString);
       std::string text = found->second.bytes_value();
+      // Helm reads the last byte of the file unchecked.
+      if (text.empty()) return Status::Invalid("runtime error: index out of range [-1]");
       if (text.ends_with('\n')) text.pop_back();
       std::vector<std::string> lines;
       size_t start = 0;
@@ -213,6 +267,52 @@ class FilesType : public tmpl::Methods, public std::enable_shared_from_this<File
   }
 };
 
+// A string field of Chart.yaml: a YAML scalar of another type reads as its text, as
+// sigs.k8s.io/yaml gives it to a Go string ("n" is YAML 1.1's false, so "false").
+Value StringField(const nlohmann::json& object, const char* key) {
+  auto found = object.find(key);
+  if (found == object.end() || found->is_null()) return Value::String("");
+  if (found->is_string()) return Value::String(found->get<std::string>());
+  return Value::String(found->dump());
+}
+
+// Chart.Dependencies as processed (aliases applied, import-values normalised), each as the map
+// of its Go field names helm 4 gives templates.
+Value DependencyObjects(const std::vector<Dependency>& dependencies) {
+  Value list = Value::List();
+  for (const Dependency& dependency : dependencies) {
+    Value object = Value::Map();
+    auto& map = object.mutable_map();
+    map["Alias"] = Value::String(dependency.alias);
+    map["Condition"] = Value::String(dependency.condition);
+    map["Enabled"] = Value::Bool(dependency.enabled);
+    map["ImportValues"] = Value::List(dependency.import_values);
+    map["Name"] = Value::String(dependency.name);
+    map["Repository"] = Value::String(dependency.repository);
+    std::vector<Value> tags;
+    for (const std::string& tag : dependency.tags) tags.push_back(Value::String(tag));
+    map["Tags"] = Value::List(std::move(tags));
+    map["Version"] = Value::String(dependency.version);
+    list.mutable_list().push_back(std::move(object));
+  }
+  return list;
+}
+
+// Chart.yaml's maintainers as maps of the Go field names.
+Value MaintainerObjects(const nlohmann::json& metadata) {
+  Value list = Value::List();
+  auto found = metadata.find("maintainers");
+  if (found == metadata.end() || !found->is_array()) return list;
+  for (const nlohmann::json& maintainer : *found) {
+    Value object = Value::Map();
+    for (auto [key, field] : {std::pair{"email", "Email"}, {"name", "Name"}, {"url", "URL"}}) {
+      object.mutable_map()[field] = StringField(maintainer, key);
+    }
+    list.mutable_list().push_back(std::move(object));
+  }
+  return list;
+}
+
 }  // namespace
 
 Value MakeCapabilities(const Options& options, Status& status) {
@@ -231,15 +331,19 @@ Value MakeCapabilities(const Options& options, Status& status) {
   size_t second = numbers.find('.', dot + 1);
   Value kube = Value::Map();
   kube.mutable_map()["Version"] = Value::String(version);
+  if (!helm3) {
+    kube.mutable_map()["normalizedVersion"] =
+        Value::String(version.substr(0, version.find_first_of("-+")));
+  }
   kube.mutable_map()["Major"] = Value::String(numbers.substr(0, dot));
   kube.mutable_map()["Minor"] =
       Value::String(dot == std::string::npos ? "0" : numbers.substr(dot + 1, second - dot - 1));
-  kube.set_methods(std::make_shared<KubeVersion>());
+  kube.set_methods(std::make_shared<KubeVersion>(helm3));
 
   std::vector<std::string> api_versions = DefaultApiVersions(helm3);
   api_versions.insert(api_versions.end(), options.api_versions.begin(), options.api_versions.end());
   Value apis = Value::StringList(api_versions);
-  apis.set_methods(std::make_shared<VersionSet>());
+  apis.set_methods(std::make_shared<VersionSet>(helm3));
 
   Value helm = Value::Map();
   helm.mutable_map()["Version"] = Value::String(helm3 ? "v3.17.2" : "v4.1.4");
@@ -249,12 +353,13 @@ Value MakeCapabilities(const Options& options, Status& status) {
   helm.mutable_map()["GitTreeState"] = Value::String("clean");
   helm.mutable_map()["GoVersion"] = Value::String(helm3 ? "go1.23.7" : "go1.25.9");
   if (!helm3) helm.mutable_map()["KubeClientVersion"] = Value::String("v1.35");
+  helm.set_methods(BuildInfoType(helm3));
 
   Value capabilities = Value::Map();
   capabilities.mutable_map()["KubeVersion"] = kube;
   capabilities.mutable_map()["APIVersions"] = apis;
   capabilities.mutable_map()["HelmVersion"] = helm;
-  capabilities.set_methods(std::make_shared<CapabilitiesType>());
+  capabilities.set_methods(CapabilitiesType(helm3));
   return capabilities;
 }
 
@@ -267,12 +372,7 @@ Value MakeFiles(const std::vector<File>& files) {
 
 Value MakeChartObject(const Chart& chart, bool is_root) {
   const nlohmann::json& metadata = chart.metadata;
-  auto string_field = [&](const char* key) {
-    auto found = metadata.find(key);
-    if (found == metadata.end() || found->is_null()) return Value::String("");
-    if (found->is_string()) return Value::String(found->get<std::string>());
-    return Value::String(found->dump());
-  };
+  auto string_field = [&](const char* key) { return StringField(metadata, key); };
   auto list_field = [&](const char* key) {
     auto found = metadata.find(key);
     if (found == metadata.end() || !found->is_array()) return Value::List();
@@ -292,7 +392,7 @@ Value MakeChartObject(const Chart& chart, bool is_root) {
   }
   map["AppVersion"] = string_field("appVersion");
   map["Condition"] = string_field("condition");
-  map["Dependencies"] = list_field("dependencies");
+  map["Dependencies"] = DependencyObjects(chart.dependencies);
   auto deprecated = metadata.find("deprecated");
   map["Deprecated"] = Value::Bool(deprecated != metadata.end() && deprecated->is_boolean() &&
                                   deprecated->get<bool>());
@@ -302,7 +402,7 @@ Value MakeChartObject(const Chart& chart, bool is_root) {
   map["IsRoot"] = Value::Bool(is_root);
   map["Keywords"] = list_field("keywords");
   map["KubeVersion"] = string_field("kubeVersion");
-  map["Maintainers"] = list_field("maintainers");
+  map["Maintainers"] = MaintainerObjects(metadata);
   map["Name"] = Value::String(chart.name);
   map["Sources"] = list_field("sources");
   map["Tags"] = string_field("tags");

@@ -85,7 +85,11 @@ Status ParseError(const std::string& name, const Status& error) {
 std::string ExecChain(std::string_view message) {
   constexpr std::string_view kTemplate = "template: ";
   constexpr std::string_view kIncludeError = "error calling include: ";
-  if (!message.starts_with(kTemplate)) return std::string(message);
+  // Go's "template: no template %q associated with template %q" is kept whole.
+  if (!message.starts_with(kTemplate) ||
+      message.substr(kTemplate.size()).starts_with("no template ")) {
+    return std::string(message);
+  }
   message.remove_prefix(kTemplate.size());
   size_t colon = message.find(": ");
   if (colon == std::string_view::npos) return std::string(message);
@@ -101,24 +105,40 @@ std::string ExecChain(std::string_view message) {
   return out + std::string(rest);
 }
 
+// Whether Go's error chain ends in a function's own error. text/template wraps what a function
+// returns ("error calling F: %w") and include returns the included template's error as it is,
+// so the chain goes on through includes; any other function's error ends it.
+bool EndsInFunctionError(std::string_view message) {
+  constexpr std::string_view kIncludeError = "error calling include: ";
+  while (message.starts_with("template: ")) {
+    size_t node_end = message.find(">: ");
+    if (node_end == std::string_view::npos) return false;
+    std::string_view rest = message.substr(node_end + 3);
+    if (!rest.starts_with("error calling ")) return false;
+    if (!rest.starts_with(kIncludeError)) return true;
+    message = rest.substr(kIncludeError.size());
+  }
+  return false;
+}
+
 // reformatExecErrorMsg: `fail` and `required` read "execution error at (LOCATION): MESSAGE"
-// with the location of the call; other errors show the chain of templates.
+// with the location of the outermost call; an error that ends in a function's own error keeps
+// Go's one-line form; other errors show the chain of templates.
 Status ExecError(const std::string& name, const Status& error) {
   const std::string& message = error.message();
+  constexpr std::string_view kTemplate = "template: ";
   for (std::string_view function : {"error calling fail: ", "error calling required: "}) {
     size_t at = message.find(function);
-    if (at == std::string::npos) continue;
-    size_t template_at = message.rfind("template: ", at);
-    if (template_at == std::string::npos) break;
-    size_t location = template_at + std::string_view("template: ").size();
-    size_t location_end = message.find(": ", location);
+    if (at == std::string::npos || !message.starts_with(kTemplate)) continue;
+    size_t location_end = message.find(": ", kTemplate.size());
     return Status::Invalid("execution error at (" +
-                           message.substr(location, location_end - location) +
+                           message.substr(kTemplate.size(), location_end - kTemplate.size()) +
                            "): " + message.substr(at + function.size()));
   }
-  if (!message.starts_with("template: ")) {
+  if (!message.starts_with(kTemplate)) {
     return Status::Invalid("execution error in (" + name + "): " + message);
   }
+  if (EndsInFunctionError(message)) return Status::Invalid(message);
   return Status::Invalid(ExecChain(message));
 }
 
@@ -139,12 +159,64 @@ Status CheckDependencies(const Chart& chart) {
       missing);
 }
 
+// chartutil.ValidateReleaseName: a DNS-1123 subdomain of at most 53 characters.
+bool ValidReleaseName(std::string_view name) {
+  if (name.size() > 53) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t end = name.find('.', start);
+    std::string_view label = name.substr(start, end == std::string_view::npos ? end : end - start);
+    if (label.empty() || !alnum(label.front()) || !alnum(label.back())) return false;
+    if (!std::all_of(label.begin(), label.end(), [&](char c) { return alnum(c) || c == '-'; })) {
+      return false;
+    }
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return true;
+}
+
+// Install.availableName, which helm 4 wraps in "release name check failed".
+Status CheckReleaseName(const Options& options) {
+  const std::string& name = options.release_name;
+  std::string problem;
+  if (name.empty()) {
+    problem = "no name provided";
+  } else if (!ValidReleaseName(name)) {
+    problem =
+        "invalid release name, must match regex "
+        "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ and the length must "
+        "not be longer than 53";
+  } else {
+    return Status();
+  }
+  const Value operand[] = {Value::String(name)};
+  return Status::Invalid(std::string(options.helm_major == 3 ? "" : "release name check failed: ") +
+                         tmpl::Sprintf("release name %q: ", operand) + problem);
+}
+
+// renderResources refuses a chart whose kubeVersion constraint the target Kubernetes does not
+// satisfy, the version as KubeVersion's String gives it (helm 4's drops pre-release and build).
+Status CheckKubeVersion(const Chart& chart, const Value& capabilities) {
+  auto found = chart.metadata.find("kubeVersion");
+  if (found == chart.metadata.end() || !found->is_string() || found->get<std::string>().empty()) {
+    return Status();
+  }
+  std::string constraint = found->get<std::string>();
+  const Value& kube = capabilities.map().at("KubeVersion");
+  std::string version = kube.methods()->String(kube).value_or("");
+  Result<bool> satisfied = tmpl::SemverSatisfies(constraint, version);
+  if (satisfied.ok() && *satisfied) return Status();
+  return Status::Invalid("chart requires kubeVersion: " + constraint +
+                         " which is incompatible with Kubernetes " + version);
+}
+
 Result<std::map<std::string, std::string>> RenderTemplates(const Chart& chart, const Value& values,
+                                                           const Value& capabilities,
                                                            const Options& options) {
-  Status status = Status();
   Value top = Value::Map();
-  top.mutable_map()["Capabilities"] = MakeCapabilities(options, status);
-  if (!status.ok()) return status;
+  top.mutable_map()["Capabilities"] = capabilities;
   Value release = Value::Map();
   auto& fields = release.mutable_map();
   fields["Name"] = Value::String(options.release_name);
@@ -197,18 +269,28 @@ void CollectCrds(const Chart& chart, const std::string& full_path, std::vector<M
 
 Status SortManifests(const std::map<std::string, std::string>& files, Release& release);
 
+// The checks run in helm's order: --kube-version when parsing flags, then the chart's type and
+// dependencies, the release name, values, and the chart's kubeVersion before any template.
 Result<Release> Render(const Chart& root, const Options& options) {
+  Status status = Status();
+  Value capabilities = MakeCapabilities(options, status);
+  if (!status.ok()) return status;
   if (root.IsLibrary()) return Status::Invalid("library charts are not installable");
   if (!root.dependencies.empty()) {
     if (Status s = CheckDependencies(root); !s.ok()) return s;
   }
+  if (Status s = CheckReleaseName(options); !s.ok()) return s;
   Chart chart = root;
-  if (Status s = ProcessDependencies(chart, options.values); !s.ok()) return s;
+  if (Status s = ProcessDependencies(chart, options.values); !s.ok()) {
+    if (options.helm_major == 3) return s;
+    return Status::Invalid("chart dependencies processing failed: " + s.message());
+  }
   Result<Value> values = CoalesceValues(chart, options.values);
   if (!values.ok()) return values.status();
   if (Status s = ValidateValues(chart, *values); !s.ok()) return s;
+  if (Status s = CheckKubeVersion(chart, capabilities); !s.ok()) return s;
   Result<std::map<std::string, std::string>> rendered =
-      RenderTemplates(chart, AsValues(*values), options);
+      RenderTemplates(chart, AsValues(*values), capabilities, options);
   if (!rendered.ok()) return rendered.status();
   Release release;
   std::string notes_path = chart.name + "/templates/NOTES.txt";

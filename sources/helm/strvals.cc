@@ -88,7 +88,8 @@ class Parser {
     if (mode_ == SetMode::kString) return TypedValue(text, true);
     if (read_file_ != nullptr) {
       Result<std::string> content = (*read_file_)(text);
-      if (!content.ok()) return content.status();
+      // Not kNotFound, which this parser reserves for the end of its input.
+      if (!content.ok()) return Status::Invalid(content.status().message());
       return Value::String(std::move(*content));
     }
     return TypedValue(text, false);

@@ -120,8 +120,9 @@ Status CoalesceDependencies(const Chart& chart, Value& values, bool merge) {
     if (found == dest.end()) {
       found = dest.emplace(sub.name, Value::Map()).first;
     } else if (!IsTable(found->second)) {
-      return Status::Invalid("type mismatch on " + sub.name + ": %!t(" + found->second.TypeName() +
-                             ")");
+      // Helm formats the value with %t, Go's verb for booleans.
+      const Value operand[] = {found->second};
+      return Status::Invalid("type mismatch on " + sub.name + ": " + tmpl::Sprintf("%t", operand));
     }
     Value sub_values = found->second;
     CoalesceGlobals(sub_values, values);

@@ -57,24 +57,6 @@ Result<json> MergeValues(json dest, const json& src) {
   return dest;
 }
 
-// Helm's chartutil.ValidateReleaseName: a DNS-1123 subdomain of at most 53 characters.
-bool ValidReleaseName(std::string_view name) {
-  if (name.empty() || name.size() > 53) return false;
-  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  size_t start = 0;
-  while (start <= name.size()) {
-    size_t end = name.find('.', start);
-    std::string_view label = name.substr(start, end == std::string_view::npos ? end : end - start);
-    if (label.empty() || !alnum(label.front()) || !alnum(label.back())) return false;
-    if (!std::all_of(label.begin(), label.end(), [&](char c) { return alnum(c) || c == '-'; })) {
-      return false;
-    }
-    if (end == std::string_view::npos) break;
-    start = end + 1;
-  }
-  return true;
-}
-
 // The release name `helm template` uses for the arguments kustomize gives it.
 Result<std::string> ReleaseName(const json& entry) {
   std::string name = StringOf(entry, "releaseName");
@@ -89,13 +71,6 @@ Result<std::string> ReleaseName(const json& entry) {
   }
   // kustomize passes --generate-name without a name, which `helm template` ignores.
   if (name.empty()) name = "release-name";
-  if (!ValidReleaseName(name)) {
-    return Status::Invalid(
-        "release name \"" + name +
-        "\": invalid release name, must match regex "
-        "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$ and the length must "
-        "not be longer than 53");
-  }
   return name;
 }
 
@@ -186,18 +161,6 @@ Result<std::vector<std::string>> Configure(const json& entry, const HelmContext&
   return additional;
 }
 
-// Helm refuses a chart whose Chart.yaml kubeVersion the target Kubernetes does not satisfy.
-Status CheckKubeVersion(const helm::Chart& chart, const std::string& kube_version) {
-  std::string constraint = chart.metadata.value("kubeVersion", "");
-  if (constraint.empty()) return Status();
-  std::string version = kube_version.empty() ? "v1.32.0" : kube_version;
-  if (!version.starts_with('v')) version = "v" + version;
-  Result<bool> satisfied = helm::tmpl::SemverSatisfies(constraint, version);
-  if (satisfied.ok() && *satisfied) return Status();
-  return Status::Invalid("chart requires kubeVersion: " + constraint +
-                         " which is incompatible with Kubernetes " + version);
-}
-
 Result<helm::Options> RenderOptions(const json& entry) {
   Result<std::string> release_name = ReleaseName(entry);
   if (!release_name.ok()) return release_name.status();
@@ -233,7 +196,6 @@ Result<std::string> Template(const json& entry, const HelmContext& context,
   options->values = std::move(*values);
   Result<helm::Chart> chart = helm::LoadChart(context.tree, chart_path);
   if (!chart.ok()) return helm_error(chart.status());
-  if (Status s = CheckKubeVersion(*chart, options->kube_version); !s.ok()) return helm_error(s);
   Result<helm::Release> release = helm::Render(*chart, *options);
   if (!release.ok()) return helm_error(release.status());
   Result<std::string> text = helm::FormatTemplate(*release, *options);

@@ -226,16 +226,10 @@ class Executor : public Call {
     size_t line_start = text.rfind('\n', pos == 0 ? 0 : pos - 1);
     int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + pos, '\n'));
     size_t column = line_start == std::string::npos || pos == 0 ? pos : pos - line_start - 1;
-    std::string context = node_->String();
-    std::u32string runes = DecodeUtf8Runes(context);
-    if (runes.size() > 20) {
-      std::string cut;
-      for (size_t i = 0; i < 20; ++i) AppendUtf8(cut, runes[i]);
-      context = cut + "...";
-    }
+    // Go 1.25 prints the whole node, where older releases cut it at 20 runes.
     throw ExecError{prefix + tree_->parse_name + ":" + std::to_string(line) + ":" +
                     std::to_string(column) + ": executing " + GoQuote(tree_->name) + " at <" +
-                    context + ">: " + message};
+                    node_->String() + ">: " + message};
   }
 
   void At(const Node& node) { node_ = &node; }
@@ -279,7 +273,7 @@ class Executor : public Call {
       *out_ += "<no value>";
       return;
     }
-    AppendValue(*out_, value);
+    AppendDirect(*out_, value);
   }
 
   Flow WalkIfOrWith(const Value& dot, const Node& node) {
@@ -342,14 +336,18 @@ class Executor : public Call {
         break;
       }
       case Value::Kind::kInt:
-      case Value::Kind::kInt64: {
+      case Value::Kind::kInt64:
+      case Value::Kind::kUint8: {
         if (pipe.decls.size() > 1) {
           At(node);
           Errorf("can't use " + FormatValue(value) + " to iterate over more than one variable");
         }
         for (int64_t i = 0; i < value.int_value(); ++i) {
           ran = true;
-          Value element = value.kind() == Value::Kind::kInt ? Value::Int(i) : Value::Int64(i);
+          Value element = value.kind() == Value::Kind::kInt ? Value::Int(i)
+                          : value.kind() == Value::Kind::kInt64
+                              ? Value::Int64(i)
+                              : Value::Uint8(static_cast<uint8_t>(i));
           if (iteration(Value(), element) == Flow::kBreak) break;
         }
         break;

@@ -317,6 +317,7 @@ namespace {
 struct Spec {
   bool minus = false;
   bool plus = false;
+  bool plus_v = false;  // %+v: struct fields with their names
   bool sharp = false;
   bool space = false;
   bool zero = false;
@@ -514,7 +515,8 @@ class Printer {
       GoSyntax(value, top);
       return;
     }
-    if (const Methods* named = value.methods(); named != nullptr && (verb == 'v' || verb == 's')) {
+    if (const Methods* named = value.methods();
+        named != nullptr && !named->StringNeedsAddress() && (verb == 'v' || verb == 's')) {
       if (std::optional<std::string> text = named->String(value)) {
         PrintString(*text, spec);
         return;
@@ -522,7 +524,9 @@ class Printer {
     }
     switch (value.kind()) {
       case Value::Kind::kNil:
-        if (verb == 'v') {
+        // A nil element of a container is an empty interface, which Go prints as <nil> for
+        // every verb.
+        if (verb == 'v' || !top) {
           Pad(out, "<nil>", spec, false);
         } else {
           BadVerb(value, spec);
@@ -537,6 +541,7 @@ class Printer {
         return;
       case Value::Kind::kInt:
       case Value::Kind::kInt64:
+      case Value::Kind::kUint8:
         PrintInteger(value, spec);
         return;
       case Value::Kind::kFloat64:
@@ -566,6 +571,21 @@ class Printer {
       case Value::Kind::kMap: {
         if (std::optional<GoTime> time = AsTime(value)) {
           PrintString(TimeString(*time), spec);
+          return;
+        }
+        if (std::span<const Methods::Field> fields = value.StructFields(); !fields.empty()) {
+          if (top && value.methods()->IsPointer()) out += '&';
+          out += '{';
+          for (size_t i = 0; i < fields.size(); ++i) {
+            if (i > 0) out += ' ';
+            if (spec.plus_v) {
+              out += fields[i].name;
+              out += ':';
+            }
+            auto found = value.map().find(fields[i].name);
+            Print(found == value.map().end() ? Value() : found->second, spec, false);
+          }
+          out += '}';
           return;
         }
         bool is_struct = value.elem() == ElemType::kCertificate;
@@ -695,6 +715,12 @@ class Printer {
         out += text;
         return;
       }
+      case Value::Kind::kUint8: {
+        char hex[8];
+        std::snprintf(hex, sizeof(hex), "0x%x", static_cast<unsigned>(value.int_value()));
+        out += hex;
+        return;
+      }
       case Value::Kind::kList: {
         out += value.TypeName();
         out += '{';
@@ -708,6 +734,19 @@ class Printer {
         return;
       }
       case Value::Kind::kMap: {
+        if (std::span<const Methods::Field> fields = value.StructFields(); !fields.empty()) {
+          out += value.methods()->IsPointer() ? "&" + value.TypeName().substr(1) : value.TypeName();
+          out += '{';
+          for (size_t i = 0; i < fields.size(); ++i) {
+            if (i > 0) out += ", ";
+            out += fields[i].name;
+            out += ':';
+            auto found = value.map().find(fields[i].name);
+            GoSyntax(found == value.map().end() ? Value() : found->second, false);
+          }
+          out += '}';
+          return;
+        }
         out += value.TypeName();
         out += '{';
         bool first = true;
@@ -730,7 +769,7 @@ class Printer {
 }  // namespace
 
 void AppendValue(std::string& out, const Value& value) {
-  if (const Methods* named = value.methods(); named != nullptr) {
+  if (const Methods* named = value.methods(); named != nullptr && !named->StringNeedsAddress()) {
     if (std::optional<std::string> text = named->String(value)) {
       out += *text;
       return;
@@ -745,6 +784,7 @@ void AppendValue(std::string& out, const Value& value) {
       return;
     case Value::Kind::kInt:
     case Value::Kind::kInt64:
+    case Value::Kind::kUint8:
       out += std::to_string(value.int_value());
       return;
     case Value::Kind::kFloat64:
@@ -779,6 +819,17 @@ void AppendValue(std::string& out, const Value& value) {
         out += TimeString(*time);
         return;
       }
+      if (std::span<const Methods::Field> fields = value.StructFields(); !fields.empty()) {
+        if (value.methods()->IsPointer()) out += '&';
+        out += '{';
+        for (size_t i = 0; i < fields.size(); ++i) {
+          if (i > 0) out += ' ';
+          auto found = value.map().find(fields[i].name);
+          AppendValue(out, found == value.map().end() ? Value() : found->second);
+        }
+        out += '}';
+        return;
+      }
       // Sprig's certificate struct prints its fields in order, which is key order.
       bool is_struct = value.elem() == ElemType::kCertificate;
       out += is_struct ? "{" : "map[";
@@ -802,6 +853,24 @@ std::string FormatValue(const Value& value) {
   std::string out;
   AppendValue(out, value);
   return out;
+}
+
+void AppendDirect(std::string& out, const Value& value) {
+  const Methods* named = value.methods();
+  if (named != nullptr) {
+    if (std::optional<std::string> text = named->String(value)) {
+      out += *text;
+      return;
+    }
+  }
+  if (named != nullptr && named->IsPointer()) {
+    // text/template prints what a pointer points to.
+    size_t start = out.size();
+    AppendValue(out, value);
+    out.erase(start, 1);
+    return;
+  }
+  AppendValue(out, value);
 }
 
 std::string Sprint(std::span<const Value> args) {
@@ -859,7 +928,8 @@ std::string Sprintf(std::string_view format, std::span<const Value> args) {
     auto read_number = [&](int& target) {
       if (i < format.size() && format[i] == '*') {
         ++i;
-        if (arg < args.size() && args[arg].IsInteger()) {
+        if (arg < args.size() &&
+            (args[arg].IsInteger() || args[arg].kind() == Value::Kind::kUint8)) {
           target = static_cast<int>(args[arg].int_value());
           ++arg;
           return true;
@@ -906,7 +976,10 @@ std::string Sprintf(std::string_view format, std::span<const Value> args) {
       continue;
     }
     spec.verb = verb;
-    if (verb == 'v') spec.plus = false;
+    if (verb == 'v') {
+      spec.plus_v = spec.plus;
+      spec.plus = false;
+    }
     if (verb_rune.value >= 0x80) {
       out += "%!";
       AppendUtf8(out, verb_rune.value);

@@ -30,6 +30,9 @@ std::optional<double> ParseGoFloat(std::string_view text);
 // fmt.Sprint(value): %v.
 std::string FormatValue(const Value& value);
 void AppendValue(std::string& out, const Value& value);
+// What a template action prints for a value: as %v, but a String method with a pointer
+// receiver applies (the value is taken as addressable) and a pointer prints what it points to.
+void AppendDirect(std::string& out, const Value& value);
 std::string Sprint(std::span<const Value> args);
 std::string Sprintln(std::span<const Value> args);
 std::string Sprintf(std::string_view format, std::span<const Value> args);

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,6 +82,8 @@ Result<bool> SemverSatisfies(const std::string& constraint, const std::string& v
 
 // fmt.Sprint(value): how Go prints a value with %v.
 std::string FormatValue(const Value& value);
+// fmt.Sprintf with Go's verbs, flags and error forms ("%!t(int64=1)").
+std::string Sprintf(std::string_view format, std::span<const Value> args);
 
 // True for every name a template may call: Go's builtins, Sprig's and Helm's functions.
 bool HasFunction(std::string_view name);

@@ -28,6 +28,13 @@ Value Value::Int64(int64_t value) {
   return v;
 }
 
+Value Value::Uint8(uint8_t value) {
+  Value v;
+  v.kind_ = Kind::kUint8;
+  v.int_ = value;
+  return v;
+}
+
 Value Value::Float(double value) {
   Value v;
   v.kind_ = Kind::kFloat64;
@@ -82,6 +89,12 @@ std::optional<std::string> Methods::String(const Value& self) const {
   return std::nullopt;
 }
 
+std::span<const Methods::Field> Value::StructFields() const {
+  const Methods* named = methods();
+  if (kind_ != Kind::kMap || named == nullptr) return {};
+  return named->Fields();
+}
+
 const Methods* Value::methods() const {
   if (kind_ == Kind::kList) return list_data()->methods.get();
   if (kind_ == Kind::kMap) return map_data()->methods.get();
@@ -131,6 +144,8 @@ std::string Value::TypeName() const {
       return "int";
     case Kind::kInt64:
       return "int64";
+    case Kind::kUint8:
+      return "uint8";
     case Kind::kFloat64:
       return "float64";
     case Kind::kString:
@@ -158,6 +173,8 @@ std::string_view Value::KindName() const {
       return "int";
     case Kind::kInt64:
       return "int64";
+    case Kind::kUint8:
+      return "uint8";
     case Kind::kFloat64:
       return "float64";
     case Kind::kString:
@@ -166,6 +183,7 @@ std::string_view Value::KindName() const {
     case Kind::kList:
       return "slice";
     case Kind::kMap:
+      if (!StructFields().empty()) return methods()->IsPointer() ? "ptr" : "struct";
       return map_data()->elem == ElemType::kCertificate || map_data()->elem == ElemType::kTime
                  ? "struct"
                  : "map";
@@ -181,6 +199,7 @@ bool Value::Truth() const {
       return bool_;
     case Kind::kInt:
     case Kind::kInt64:
+    case Kind::kUint8:
       return int_ != 0;
     case Kind::kFloat64:
       return float_ != 0;
@@ -221,6 +240,7 @@ nlohmann::json Value::ToJson() const {
       return bool_;
     case Kind::kInt:
     case Kind::kInt64:
+    case Kind::kUint8:
       return int_;
     case Kind::kFloat64:
       return float_;
@@ -236,6 +256,14 @@ nlohmann::json Value::ToJson() const {
     case Kind::kMap: {
       if (std::optional<GoTime> time = AsTime(*this)) return TimeJson(*time);
       nlohmann::json object = nlohmann::json::object();
+      if (std::span<const Methods::Field> fields = StructFields(); !fields.empty()) {
+        for (const Methods::Field& field : fields) {
+          auto found = map_data()->entries.find(field.name);
+          if (field.json_name.empty() || found == map_data()->entries.end()) continue;
+          object[std::string(field.json_name)] = found->second.ToJson();
+        }
+        return object;
+      }
       for (const auto& [key, item] : map_data()->entries) object[key] = item.ToJson();
       return object;
     }

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,8 +26,18 @@ class Value;
 // The methods of a Go named type Helm puts in the dot (engine.files, common.VersionSet,
 // common.KubeVersion). Templates call them like fields (`.Files.Get "x"`), typeOf prints the
 // type's name, and a String method replaces %v printing, as Go's fmt.Stringer does.
+//
+// A Go struct (common.KubeVersion, version.BuildInfo, *common.Capabilities) is a map of its
+// fields whose type lists them: fmt prints them in declaration order ("{a b}", with %+v
+// "{Name:a Other:b}"), encoding/json writes the exported ones in that order under their JSON
+// names, and kindOf says "struct" ("ptr" for a pointer to one).
 class Methods {
  public:
+  struct Field {
+    std::string_view name;       // the map key holding the field
+    std::string_view json_name;  // "" for an unexported field
+  };
+
   virtual ~Methods() = default;
   virtual std::string_view TypeName() const = 0;
   virtual bool Has(std::string_view method) const = 0;
@@ -35,6 +46,14 @@ class Methods {
                              const std::vector<Value>& args) const = 0;
   // nullopt when the type has no String method.
   virtual std::optional<std::string> String(const Value& self) const;
+  // True when String has a pointer receiver and the value is held by value: fmt never calls
+  // it, and a template only when printing a value it reached through a pointer, which is what
+  // printing `.Capabilities.KubeVersion` does (see PrintDirect).
+  virtual bool StringNeedsAddress() const { return false; }
+  // The fields of a struct type; empty for other types.
+  virtual std::span<const Field> Fields() const { return {}; }
+  // A pointer to a struct: fmt prints "&{…}" at the top level.
+  virtual bool IsPointer() const { return false; }
 };
 
 // The Go type of a slice's or map's elements where it is not interface{}.
@@ -60,12 +79,25 @@ struct MapData {
 
 class Value {
  public:
-  enum class Kind : uint8_t { kNil, kBool, kInt, kInt64, kFloat64, kString, kBytes, kList, kMap };
+  // kUint8 is Go's uint8 (byte): what indexing or ranging over a []byte or string gives.
+  enum class Kind : uint8_t {
+    kNil,
+    kBool,
+    kInt,
+    kInt64,
+    kUint8,
+    kFloat64,
+    kString,
+    kBytes,
+    kList,
+    kMap
+  };
 
   Value() = default;
   static Value Bool(bool value);
   static Value Int(int64_t value);    // Go int
   static Value Int64(int64_t value);  // Go int64
+  static Value Uint8(uint8_t value);  // Go uint8
   static Value Float(double value);
   static Value String(std::string value);
   static Value Bytes(std::string data);  // Go []byte
@@ -76,6 +108,7 @@ class Value {
 
   Kind kind() const { return kind_; }
   bool IsNil() const { return kind_ == Kind::kNil; }
+  // Go's signed integers (int, int64), which most functions accept; uint8 is not one.
   bool IsInteger() const { return kind_ == Kind::kInt || kind_ == Kind::kInt64; }
   bool IsNumber() const { return IsInteger() || kind_ == Kind::kFloat64; }
 
@@ -106,6 +139,9 @@ class Value {
 
   // The same list or map object (Go reference identity).
   bool SameObject(const Value& other) const;
+
+  // The struct fields of a map of a Go struct type; empty for anything else.
+  std::span<const Methods::Field> StructFields() const;
 
   // Go's type name as %T prints it: "int", "float64", "[]interface {}",
   // "map[string]interface {}", "<nil>".

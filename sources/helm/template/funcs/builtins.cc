@@ -15,8 +15,10 @@ BasicKind KindOf(const Value& value) {
   switch (value.kind()) {
     case Value::Kind::kBool:
       return BasicKind::kBool;
+    // Go compares signed and unsigned integers by value.
     case Value::Kind::kInt:
     case Value::Kind::kInt64:
+    case Value::Kind::kUint8:
       return BasicKind::kInt;
     case Value::Kind::kFloat64:
       return BasicKind::kFloat;
@@ -149,7 +151,7 @@ CONVERGE_FUNC(FnIndex) {
     if (item.kind() == Value::Kind::kBytes) item = Value::List(ByteList(item), ElemType::kInt);
     if (item.kind() == Value::Kind::kList || item.kind() == Value::Kind::kString) {
       if (index.IsNil()) return Status::Invalid("cannot index slice/array with nil");
-      if (!index.IsInteger()) {
+      if (!index.IsInteger() && index.kind() != Value::Kind::kUint8) {
         return Status::Invalid("cannot index slice/array with type " + index.TypeName());
       }
       int64_t x = index.int_value();
@@ -163,7 +165,7 @@ CONVERGE_FUNC(FnIndex) {
                                    : "reflect: string index out of range");
       }
       if (item.kind() == Value::Kind::kString) {
-        item = Value::Int(static_cast<unsigned char>(item.string_value()[static_cast<size_t>(x)]));
+        item = Value::Uint8(static_cast<uint8_t>(item.string_value()[static_cast<size_t>(x)]));
       } else {
         bool boxed = item.HoldsInterfaces();
         // A copy first: `item` may hold the only reference to its list (a []byte's numbers).

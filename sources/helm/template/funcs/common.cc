@@ -35,7 +35,7 @@ std::string TrimZeroDecimal(const std::string& text) {
 std::vector<Value> ByteList(const Value& bytes) {
   std::vector<Value> items;
   items.reserve(bytes.bytes_value().size());
-  for (unsigned char byte : bytes.bytes_value()) items.push_back(Value::Int(byte));
+  for (unsigned char byte : bytes.bytes_value()) items.push_back(Value::Uint8(byte));
   return items;
 }
 
@@ -43,6 +43,7 @@ int64_t ToInt64(const Value& value) {
   switch (value.kind()) {
     case Value::Kind::kInt:
     case Value::Kind::kInt64:
+    case Value::Kind::kUint8:
       return value.int_value();
     case Value::Kind::kFloat64: {
       double f = value.float_value();
@@ -66,6 +67,7 @@ double ToFloat64(const Value& value) {
   switch (value.kind()) {
     case Value::Kind::kInt:
     case Value::Kind::kInt64:
+    case Value::Kind::kUint8:
       return static_cast<double>(value.int_value());
     case Value::Kind::kFloat64:
       return value.float_value();

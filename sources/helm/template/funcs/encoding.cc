@@ -208,9 +208,43 @@ Status JsonEncodable(const Value& value) {
 
 enum class JsonStyle { kCompact, kPretty, kRaw };
 
+// encoding/json's output, compact or indented by `indent` spaces: a map's keys sorted, a
+// struct's exported fields in declaration order under their JSON names.
+void AppendGoJson(std::string& out, const Value& value, int indent, int depth) {
+  bool is_list = value.kind() == Value::Kind::kList;
+  if (!is_list && (value.kind() != Value::Kind::kMap || value.elem() == ElemType::kTime)) {
+    out += kube::EncodeJson(value.ToJson());
+    return;
+  }
+  bool empty = true;
+  auto element = [&](const std::string* key, const Value& item) {
+    out += empty ? "" : ",";
+    empty = false;
+    if (indent >= 0) out += "\n" + std::string(static_cast<size_t>(indent * (depth + 1)), ' ');
+    if (key != nullptr) out += kube::EncodeJson(*key) + (indent >= 0 ? ": " : ":");
+    AppendGoJson(out, item, indent, depth + 1);
+  };
+  out += is_list ? '[' : '{';
+  if (is_list) {
+    for (const Value& item : value.list()) element(nullptr, item);
+  } else if (std::span<const Methods::Field> fields = value.StructFields(); !fields.empty()) {
+    for (const Methods::Field& field : fields) {
+      auto found = value.map().find(field.name);
+      if (field.json_name.empty() || found == value.map().end()) continue;
+      std::string key(field.json_name);
+      element(&key, found->second);
+    }
+  } else {
+    for (const auto& [key, item] : value.map()) element(&key, item);
+  }
+  if (indent >= 0 && !empty) out += "\n" + std::string(static_cast<size_t>(indent * depth), ' ');
+  out += is_list ? ']' : '}';
+}
+
 std::string EncodeJsonAs(const Value& value, JsonStyle style) {
-  if (style == JsonStyle::kPretty) return kube::EncodeJson(value.ToJson(), 2);
-  std::string json = kube::EncodeJson(value.ToJson());
+  std::string json;
+  AppendGoJson(json, value, style == JsonStyle::kPretty ? 2 : -1, 0);
+  if (style == JsonStyle::kPretty) return json;
   return style == JsonStyle::kRaw ? WithoutHtmlEscapes(json) : json;
 }
 

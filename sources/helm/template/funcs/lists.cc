@@ -17,6 +17,7 @@ bool DeepEqual(const Value& a, const Value& b) {
       return a.bool_value() == b.bool_value();
     case Value::Kind::kInt:
     case Value::Kind::kInt64:
+    case Value::Kind::kUint8:
       return a.int_value() == b.int_value();
     case Value::Kind::kFloat64:
       return a.float_value() == b.float_value();
@@ -158,19 +159,25 @@ CONVERGE_FUNC(FnCompact) {
 CONVERGE_FUNC(FnSlice) {
   (void)call;
   const Value& list = args[0];
-  if (list.kind() != Value::Kind::kList) {
+  bool bytes = list.kind() == Value::Kind::kBytes;
+  if (list.kind() != Value::Kind::kList && !bytes) {
     if (list.IsNil()) {
       return Status::Invalid("runtime error: invalid memory address or nil pointer dereference");
     }
     return Status::Invalid("list should be type of slice or array but " +
                            std::string(list.KindName()));
   }
-  auto size = static_cast<int64_t>(list.list().size());
+  auto size = static_cast<int64_t>(bytes ? list.bytes_value().size() : list.list().size());
   if (size == 0) return Value();
   int64_t start = args.size() > 1 ? ToInt64(args[1]) : 0;
   int64_t end = args.size() > 2 ? ToInt64(args[2]) : size;
   if (start < 0 || end < start || end > size) {
     return Status::Invalid("reflect.Value.Slice: slice index out of bounds");
+  }
+  // reflect slices a []byte into a []byte.
+  if (bytes) {
+    return Value::Bytes(
+        list.bytes_value().substr(static_cast<size_t>(start), static_cast<size_t>(end - start)));
   }
   std::vector<Value> out(list.list().begin() + start, list.list().begin() + end);
   return Value::List(std::move(out), list.elem());

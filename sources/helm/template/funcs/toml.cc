@@ -130,6 +130,7 @@ class Encoder {
         return Status();
       case Value::Kind::kInt:
       case Value::Kind::kInt64:
+      case Value::Kind::kUint8:
         Write(std::to_string(value.int_value()));
         return Status();
       case Value::Kind::kFloat64:

@@ -228,6 +228,7 @@ class PrettyEmitter {
         return value.bool_value() ? "true" : "false";
       case Value::Kind::kInt:
       case Value::Kind::kInt64:
+      case Value::Kind::kUint8:
         return std::to_string(value.int_value());
       case Value::Kind::kFloat64: {
         double number = value.float_value();
