@@ -83,10 +83,18 @@ std::string StringAt(const nlohmann::json& object, const char* key) {
   return found != object.end() && found->is_string() ? found->get<std::string>() : "";
 }
 
-// The document's head as releaseutil.SimpleHead reads it.
+// The fields of releaseutil.SimpleHead that Helm reads.
+constexpr std::string_view kKindField[] = {"kind"};
+constexpr std::string_view kNameField[] = {"metadata", "name"};
+constexpr std::string_view kHookField[] = {"metadata", "annotations", "helm.sh/hook"};
+constexpr kube::FieldPath kHeadFields[] = {kKindField, kNameField, kHookField};
+
+// The document's head as releaseutil.SimpleHead reads it. Helm decodes the whole document, so
+// a YAML error anywhere in it fails; only the head is built.
 Status ReadHead(const std::string& path, const std::string& document, Manifest& manifest,
                 std::optional<std::string>& hook) {
-  Result<std::vector<kube::Document>> decoded = kube::DecodeStream(document, path);
+  Result<std::vector<kube::Document>> decoded =
+      kube::DecodeStream(document, path, kube::DecodeOptions{.only = kHeadFields});
   if (!decoded.ok()) {
     return Status::Invalid("YAML parse error on " + path + ": " +
                            GoYamlError(decoded.status().message()));
