@@ -162,6 +162,29 @@ void AppendDocument(std::string& out, const std::string& path, const std::string
   out += '\n';
 }
 
+// An upper bound of FormatTemplate's output before --show-only, so that it is written once.
+size_t FormattedSize(const Release& release) {
+  constexpr size_t kFraming = std::string_view("---\n# Source: \n\n").size();
+  size_t size = 1;
+  for (const std::vector<Manifest>* list : {&release.crds, &release.manifests, &release.hooks}) {
+    for (const Manifest& manifest : *list) {
+      size += kFraming + manifest.path.size() + manifest.content.size();
+    }
+  }
+  return size;
+}
+
+void TrimSpaceInPlace(std::string& text) {
+  std::string_view kept = TrimSpace(text);
+  if (kept.empty()) {
+    text.clear();
+    return;
+  }
+  size_t begin = static_cast<size_t>(kept.data() - text.data());
+  text.resize(begin + kept.size());
+  text.erase(0, begin);
+}
+
 // The manifest's name after "# Source: CHART/", as --show-only matches it.
 std::optional<std::string> ShownName(const std::string& manifest) {
   constexpr std::string_view kMarker = "# Source: ";
@@ -244,12 +267,13 @@ Status SortManifests(const std::map<std::string, std::string>& files, Release& r
 }
 
 Result<std::string> FormatTemplate(const Release& release, const Options& options) {
-  std::string manifests;
-  for (const Manifest& crd : release.crds) AppendDocument(manifests, crd.path, crd.content);
+  std::string out;
+  out.reserve(FormattedSize(release));
+  for (const Manifest& crd : release.crds) AppendDocument(out, crd.path, crd.content);
   for (const Manifest& manifest : release.manifests) {
-    AppendDocument(manifests, manifest.path, manifest.content);
+    AppendDocument(out, manifest.path, manifest.content);
   }
-  std::string out(TrimSpace(manifests));
+  TrimSpaceInPlace(out);
   out += '\n';
   if (!options.no_hooks) {
     for (const Manifest& hook : release.hooks) {
