@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -142,12 +143,22 @@ struct Document {
   int line = 0;          // 1-based line of its first content
 };
 
+// Mapping keys leading from a document's root to one field: {"metadata", "name"}; never empty.
+using FieldPath = std::span<const std::string_view>;
+
 struct DecodeOptions {
   // Read plain scalars as goyaml.v3 does (kustomize's resources): only true/false spellings are
   // booleans, so yes/no/on/off/y/n stay strings, and dates become RFC 3339 timestamps
   // ("2001-12-14T00:00:00Z"); a stream starting with '{' is YAML too (flow style), not JSON.
   // Default false: YAML 1.1, as kubectl.
   bool yaml_1_2 = false;
+  // When not empty (at most 64 paths), a YAML document is built only along these paths, for a
+  // reader of a few fields that must still refuse what a full decode refuses: every node is read
+  // and checked as usual, so errors are the same. Of a mapping on the way to a field only the
+  // keys leading on are kept; sequences and scalars there are kept, and so are anchored nodes
+  // and aliases, whole. The value a path ends at is whole. Default empty: everything is built.
+  // JSON streams are always built whole.
+  std::span<const FieldPath> only;
 };
 
 // Splits and decodes a stream exactly as kubectl does (apimachinery's YAMLOrJSONDecoder):

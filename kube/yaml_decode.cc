@@ -3,6 +3,7 @@
 // to JSON, and Kubernetes' JSON number types.
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <optional>
 #include <string>
@@ -194,6 +195,39 @@ Result<std::string> KeyFromJson(const json& value) {
   }
 }
 
+// Which part of a node to build: all of it, or only the keys on the way to DecodeOptions::only's
+// paths (bit i of `paths` set while only[i] passes through the node, `level` keys matched).
+struct Want {
+  bool all = true;
+  uint64_t paths = 0;
+  size_t level = 0;
+};
+
+// What a "<<" merge needs to know of a value that is read without being built.
+enum class Shape { kMapping, kMappings, kOther };
+
+Shape ShapeOf(const json& value) {
+  if (value.is_object()) return Shape::kMapping;
+  if (value.is_array() &&
+      std::all_of(value.begin(), value.end(), [](const json& v) { return v.is_object(); })) {
+    return Shape::kMappings;
+  }
+  return Shape::kOther;
+}
+
+std::string_view NodeAnchor(const Event& event) {
+  switch (event.type()) {
+    case YAML_SCALAR_EVENT:
+      return AnchorName(event.raw.data.scalar.anchor);
+    case YAML_SEQUENCE_START_EVENT:
+      return AnchorName(event.raw.data.sequence_start.anchor);
+    case YAML_MAPPING_START_EVENT:
+      return AnchorName(event.raw.data.mapping_start.anchor);
+    default:
+      return {};
+  }
+}
+
 // Decodes one chunk of the stream, which must hold at most one document.
 class ChunkDecoder {
  public:
@@ -221,7 +255,14 @@ class ChunkDecoder {
     Document document;
     document.index = index_;
     document.line = chunk_.first_line + static_cast<int>(root.raw.start_mark.line) + 1;
-    Result<json> value = ParseNode(root, 0);
+    Want want;
+    if (!options_.only.empty()) {
+      assert(options_.only.size() <= 64);
+      assert(std::none_of(options_.only.begin(), options_.only.end(),
+                          [](const FieldPath& path) { return path.empty(); }));
+      want = {.all = false, .paths = ~uint64_t{0} >> (64 - options_.only.size())};
+    }
+    Result<json> value = ParseNode(root, 0, want);
     if (!value.ok()) return value.status();
     document.value = std::move(*value);
     Event end;
@@ -263,28 +304,33 @@ class ChunkDecoder {
     return Status();
   }
 
-  Result<json> ParseNode(Event& event, int depth) {
-    if (depth > kMaxDepth) {
-      return Error(event.raw.start_mark, "nested deeper than " + std::to_string(kMaxDepth));
-    }
-    std::string_view anchor;
+  Status CheckDepth(const Event& event, int depth) const {
+    if (depth <= kMaxDepth) return Status();
+    return Error(event.raw.start_mark, "nested deeper than " + std::to_string(kMaxDepth));
+  }
+
+  // An anchored node is built whole: an alias may bring it anywhere.
+  Result<json> ParseNode(Event& event, int depth, Want want = {}) {
+    if (Status s = CheckDepth(event, depth); !s.ok()) return s;
+    std::string_view anchor = NodeAnchor(event);
+    if (!anchor.empty()) want = {};
     Result<json> value = json();
     switch (event.type()) {
-      case YAML_ALIAS_EVENT:
-        return ResolveAlias(event);
+      case YAML_ALIAS_EVENT: {
+        Result<const json*> target = ResolveAlias(event);
+        if (!target.ok()) return target.status();
+        return **target;
+      }
       case YAML_SCALAR_EVENT:
-        anchor = AnchorName(event.raw.data.scalar.anchor);
         value = ParseScalar(event);
         break;
       case YAML_SEQUENCE_START_EVENT:
-        anchor = AnchorName(event.raw.data.sequence_start.anchor);
         MarkInProgress(anchor);
-        value = ParseSequence(depth);
+        value = ParseSequence(depth, want);
         break;
       case YAML_MAPPING_START_EVENT:
-        anchor = AnchorName(event.raw.data.mapping_start.anchor);
         MarkInProgress(anchor);
-        value = ParseMapping(depth);
+        value = ParseMapping(depth, want);
         break;
       default:
         return Error(event.raw.start_mark, "unexpected YAML event");
@@ -296,11 +342,37 @@ class ChunkDecoder {
     return value;
   }
 
+  // Reads and checks a node as ParseNode does, building nothing but anchored nodes.
+  Result<Shape> SkipNode(Event& event, int depth) {
+    if (Status s = CheckDepth(event, depth); !s.ok()) return s;
+    if (event.type() == YAML_ALIAS_EVENT) {
+      Result<const json*> target = ResolveAlias(event);
+      if (!target.ok()) return target.status();
+      return ShapeOf(**target);
+    }
+    if (!NodeAnchor(event).empty()) {
+      Result<json> value = ParseNode(event, depth);
+      if (!value.ok()) return value.status();
+      return ShapeOf(*value);
+    }
+    switch (event.type()) {
+      case YAML_SCALAR_EVENT:
+        if (Status s = CheckScalar(event); !s.ok()) return s;
+        return Shape::kOther;
+      case YAML_SEQUENCE_START_EVENT:
+        return SkipSequence(depth);
+      case YAML_MAPPING_START_EVENT:
+        return SkipMapping(depth);
+      default:
+        return Error(event.raw.start_mark, "unexpected YAML event");
+    }
+  }
+
   void MarkInProgress(std::string_view anchor) {
     if (!anchor.empty()) in_progress_.insert(std::string(anchor));
   }
 
-  Result<json> ResolveAlias(const Event& event) {
+  Result<const json*> ResolveAlias(const Event& event) {
     std::string name(AnchorName(event.raw.data.alias.anchor));
     if (in_progress_.count(name) != 0) {
       return Error(event.raw.start_mark, "anchor '" + name + "' value contains itself");
@@ -313,7 +385,21 @@ class ChunkDecoder {
     if (alias_nodes_ > kMaxAliasNodes) {
       return Error(event.raw.start_mark, "document contains excessive aliasing");
     }
-    return it->second;
+    return &it->second;
+  }
+
+  // The part of the value under `key` of a mapping built as `want` says; nullopt for none.
+  std::optional<Want> ChildWant(const Want& want, std::string_view key) const {
+    if (want.all) return want;
+    Want child{.all = false, .level = want.level + 1};
+    for (size_t i = 0; i < options_.only.size(); ++i) {
+      const FieldPath& path = options_.only[i];
+      if ((want.paths >> i & 1) == 0 || path[want.level] != key) continue;
+      if (path.size() == child.level) return Want{};
+      child.paths |= uint64_t{1} << i;
+    }
+    if (child.paths == 0) return std::nullopt;
+    return child;
   }
 
   // Resolves a scalar event as goyaml.v2 does: plain untagged scalars by YAML 1.1 rules, quoted
@@ -330,6 +416,21 @@ class ChunkDecoder {
       return Error(event.raw.start_mark, resolved.status().message());
     }
     return resolved;
+  }
+
+  // Checks a scalar as ParseScalar does without building its value.
+  Status CheckScalar(const Event& event) {
+    const auto& scalar = event.raw.data.scalar;
+    std::string_view text = Text(scalar.value, scalar.length);
+    if (ShortTag(scalar.tag) == "!!binary") {
+      if (Base64Decode(text)) return Status();
+      return Error(event.raw.start_mark, "!!binary value contains invalid base64 data");
+    }
+    Result<yaml::Scalar> resolved = ResolveScalar(event);
+    if (!resolved.ok()) return resolved.status();
+    if (resolved->kind != ScalarKind::kFloat) return Status();
+    Result<json> value = ScalarToJson(*resolved, text);
+    return value.ok() ? Status() : Error(event.raw.start_mark, value.status().message());
   }
 
   Result<json> ParseScalar(const Event& event) {
@@ -357,35 +458,73 @@ class ChunkDecoder {
     return value;
   }
 
-  Result<json> ParseSequence(int depth) {
+  // The items of a sequence on the way to a wanted field are built as the sequence is.
+  Result<json> ParseSequence(int depth, const Want& want) {
     json out = json::array();
     while (true) {
       Event item;
       if (Status s = Next(item); !s.ok()) return s;
       if (item.type() == YAML_SEQUENCE_END_EVENT) return out;
-      Result<json> value = ParseNode(item, depth + 1);
+      Result<json> value = ParseNode(item, depth + 1, want);
       if (!value.ok()) return value.status();
       out.push_back(std::move(*value));
     }
   }
 
-  Result<json> ParseMapping(int depth) {
+  Result<Shape> SkipSequence(int depth) {
+    bool mappings = true;
+    while (true) {
+      Event item;
+      if (Status s = Next(item); !s.ok()) return s;
+      if (item.type() == YAML_SEQUENCE_END_EVENT)
+        return mappings ? Shape::kMappings : Shape::kOther;
+      Result<Shape> shape = SkipNode(item, depth + 1);
+      if (!shape.ok()) return shape.status();
+      mappings = mappings && *shape == Shape::kMapping;
+    }
+  }
+
+  Result<json> ParseMapping(int depth, const Want& want) {
     json out = json::object();
     while (true) {
       Event key;
       if (Status s = Next(key); !s.ok()) return s;
       if (key.type() == YAML_MAPPING_END_EVENT) return out;
       if (IsMergeKey(key)) {
-        if (Status s = ParseMerge(out, depth); !s.ok()) return s;
+        if (Status s = ParseMerge(out, depth, want); !s.ok()) return s;
         continue;
       }
       Result<std::string> name = ParseKey(key, depth);
       if (!name.ok()) return name.status();
       Event value_event;
       if (Status s = Next(value_event); !s.ok()) return s;
-      Result<json> value = ParseNode(value_event, depth + 1);
+      std::optional<Want> child = ChildWant(want, *name);
+      if (!child) {
+        Result<Shape> skipped = SkipNode(value_event, depth + 1);
+        if (!skipped.ok()) return skipped.status();
+        continue;
+      }
+      Result<json> value = ParseNode(value_event, depth + 1, *child);
       if (!value.ok()) return value.status();
       out[std::move(*name)] = std::move(*value);
+    }
+  }
+
+  Result<Shape> SkipMapping(int depth) {
+    while (true) {
+      Event key;
+      if (Status s = Next(key); !s.ok()) return s;
+      if (key.type() == YAML_MAPPING_END_EVENT) return Shape::kMapping;
+      if (IsMergeKey(key)) {
+        if (Status s = SkipMerge(depth); !s.ok()) return s;
+        continue;
+      }
+      Result<std::string> name = ParseKey(key, depth);
+      if (!name.ok()) return name.status();
+      Event value_event;
+      if (Status s = Next(value_event); !s.ok()) return s;
+      Result<Shape> skipped = SkipNode(value_event, depth + 1);
+      if (!skipped.ok()) return skipped.status();
     }
   }
 
@@ -421,24 +560,39 @@ class ChunkDecoder {
 
   // "<<" merges a mapping, or a sequence of mappings where earlier ones win, into `out`.
   // goyaml.v2 lets merged keys overwrite keys that came before the "<<" in the same mapping.
-  Status ParseMerge(json& out, int depth) {
+  // The merged value is built as the mapping it merges into.
+  Status ParseMerge(json& out, int depth, const Want& want) {
     Event value_event;
     if (Status s = Next(value_event); !s.ok()) return s;
     yaml_mark_t mark = value_event.raw.start_mark;
-    Result<json> value = ParseNode(value_event, depth + 1);
+    Result<json> value = ParseNode(value_event, depth + 1, want);
     if (!value.ok()) return value.status();
     auto merge_one = [&](const json& source) {
       for (auto it = source.begin(); it != source.end(); ++it) out[it.key()] = it.value();
     };
-    if (value->is_object()) {
-      merge_one(*value);
-      return Status();
+    switch (ShapeOf(*value)) {
+      case Shape::kMapping:
+        merge_one(*value);
+        return Status();
+      case Shape::kMappings:
+        for (auto it = value->rbegin(); it != value->rend(); ++it) merge_one(*it);
+        return Status();
+      case Shape::kOther:
+        break;
     }
-    if (value->is_array() &&
-        std::all_of(value->begin(), value->end(), [](const json& v) { return v.is_object(); })) {
-      for (auto it = value->rbegin(); it != value->rend(); ++it) merge_one(*it);
-      return Status();
-    }
+    return MergeError(mark);
+  }
+
+  Status SkipMerge(int depth) {
+    Event value_event;
+    if (Status s = Next(value_event); !s.ok()) return s;
+    yaml_mark_t mark = value_event.raw.start_mark;
+    Result<Shape> shape = SkipNode(value_event, depth + 1);
+    if (!shape.ok()) return shape.status();
+    return *shape == Shape::kOther ? MergeError(mark) : Status();
+  }
+
+  Status MergeError(const yaml_mark_t& mark) const {
     return Error(mark, "map merge requires map or sequence of maps as the value");
   }
 

@@ -83,10 +83,18 @@ std::string StringAt(const nlohmann::json& object, const char* key) {
   return found != object.end() && found->is_string() ? found->get<std::string>() : "";
 }
 
-// The document's head as releaseutil.SimpleHead reads it.
+// The fields of releaseutil.SimpleHead that Helm reads.
+constexpr std::string_view kKindField[] = {"kind"};
+constexpr std::string_view kNameField[] = {"metadata", "name"};
+constexpr std::string_view kHookField[] = {"metadata", "annotations", "helm.sh/hook"};
+constexpr kube::FieldPath kHeadFields[] = {kKindField, kNameField, kHookField};
+
+// The document's head as releaseutil.SimpleHead reads it. Helm decodes the whole document, so
+// a YAML error anywhere in it fails; only the head is built.
 Status ReadHead(const std::string& path, const std::string& document, Manifest& manifest,
                 std::optional<std::string>& hook) {
-  Result<std::vector<kube::Document>> decoded = kube::DecodeStream(document, path);
+  Result<std::vector<kube::Document>> decoded =
+      kube::DecodeStream(document, path, kube::DecodeOptions{.only = kHeadFields});
   if (!decoded.ok()) {
     return Status::Invalid("YAML parse error on " + path + ": " +
                            GoYamlError(decoded.status().message()));
@@ -152,6 +160,29 @@ void AppendDocument(std::string& out, const std::string& path, const std::string
   out += '\n';
   out += content;
   out += '\n';
+}
+
+// An upper bound of FormatTemplate's output before --show-only, so that it is written once.
+size_t FormattedSize(const Release& release) {
+  constexpr size_t kFraming = std::string_view("---\n# Source: \n\n").size();
+  size_t size = 1;
+  for (const std::vector<Manifest>* list : {&release.crds, &release.manifests, &release.hooks}) {
+    for (const Manifest& manifest : *list) {
+      size += kFraming + manifest.path.size() + manifest.content.size();
+    }
+  }
+  return size;
+}
+
+void TrimSpaceInPlace(std::string& text) {
+  std::string_view kept = TrimSpace(text);
+  if (kept.empty()) {
+    text.clear();
+    return;
+  }
+  size_t begin = static_cast<size_t>(kept.data() - text.data());
+  text.resize(begin + kept.size());
+  text.erase(0, begin);
 }
 
 // The manifest's name after "# Source: CHART/", as --show-only matches it.
@@ -235,34 +266,14 @@ Status SortManifests(const std::map<std::string, std::string>& files, Release& r
   return Status();
 }
 
-namespace {
-
-// An upper bound of FormatTemplate's output, so that it is built without reallocating.
-size_t OutputSize(const Release& release) {
-  size_t size = 1;
-  for (const auto* list : {&release.crds, &release.manifests, &release.hooks}) {
-    for (const Manifest& manifest : *list) {
-      size += manifest.path.size() + manifest.content.size() + 16;
-    }
-  }
-  return size;
-}
-
-}  // namespace
-
 Result<std::string> FormatTemplate(const Release& release, const Options& options) {
   std::string out;
-  out.reserve(OutputSize(release));
+  out.reserve(FormattedSize(release));
   for (const Manifest& crd : release.crds) AppendDocument(out, crd.path, crd.content);
   for (const Manifest& manifest : release.manifests) {
     AppendDocument(out, manifest.path, manifest.content);
   }
-  // The CRDs and manifests are trimmed as one text; hooks follow untrimmed.
-  std::string_view trimmed = TrimSpace(out);
-  size_t begin = trimmed.data() - out.data();
-  size_t length = trimmed.size();
-  out.erase(begin + length);
-  out.erase(0, begin);
+  TrimSpaceInPlace(out);
   out += '\n';
   if (!options.no_hooks) {
     for (const Manifest& hook : release.hooks) {

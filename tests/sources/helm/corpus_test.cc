@@ -350,6 +350,9 @@ TEST(CorpusTest, ErrorsReadAsHelms) {
       {"nested-fail", "# {{ include \"outer\" (dict \"x\" (dict \"y\" (fail \"deep\"))) }}\n"},
       // .Files.GetBytes is a []byte, which string functions refuse.
       {"bytes-b64enc", "# {{ .Files.GetBytes \"templates/a.yaml\" | b64enc }}\n"},
+      // Helm decodes the whole document for its head: YAML errors past it count.
+      {"yaml-past-head", "kind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: [1, 2\n"},
+      {"yaml-past-head-quote", "kind: ConfigMap\nmetadata: {name: x}\ndata:\n  a: \"b\n"},
   };
   std::vector<fs::path> charts;
   for (const auto& [name, text] : probes) {

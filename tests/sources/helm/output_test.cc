@@ -1,7 +1,8 @@
 // helm template's output rules on a chart built to hit them (testdata/output-chart): document
 // splitting (a glued "---apiVersion", a stray "---", "--- # comment", an indented "---" in a
 // block scalar, comment-only documents), empty files, NOTES.txt, hooks with several, unknown and
-// capitalised events, test hooks, the kind install order with unknown kinds, crds/ files of the
+// capitalised events, test hooks, the kind install order with unknown kinds, heads (kind, name,
+// hook) that come from "<<" merges, aliases and duplicate keys, crds/ files of the
 // chart and its sub-chart (only .yaml/.yml/.json, never templated), .helmignore rules, .Files
 // (Glob, AsConfig, AsSecrets, Lines, Get, GetBytes as Go's []byte), .Template, .Subcharts and
 // .Capabilities, with --no-hooks, --skip-tests, --include-crds and --show-only. The oracle is
