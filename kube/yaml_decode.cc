@@ -17,13 +17,17 @@
 #include "kube/json_decode.h"
 #include "kube/json_number.h"
 #include "kube/kube.h"
+#include "kube/yaml_json.h"
+#include "kube/yaml_quick.h"
 #include "kube/yaml_resolve.h"
 
 namespace converge::kube {
 namespace {
 
 using nlohmann::json;
+using yaml::KeyFromScalar;
 using yaml::ScalarKind;
+using yaml::ScalarToJson;
 
 // Past this depth a document is refused instead of risking the stack.
 constexpr int kMaxDepth = 1000;
@@ -124,58 +128,6 @@ size_t CountNodes(const json& value) {
     for (const json& child : value) count += CountNodes(child);
   }
   return count;
-}
-
-// Kubernetes sees YAML values through a JSON round trip: json.Marshal prints an integral
-// float64 without a fraction and the JSON decoder then reads it back as int64.
-Result<json> ScalarToJson(const yaml::Scalar& scalar, std::string_view text) {
-  switch (scalar.kind) {
-    case ScalarKind::kNull:
-      return json(nullptr);
-    case ScalarKind::kBool:
-      return json(scalar.boolean);
-    case ScalarKind::kInt:
-      return json(scalar.integer);
-    case ScalarKind::kUint:
-      return json(static_cast<double>(scalar.unsigned_integer));
-    case ScalarKind::kFloat: {
-      double value = scalar.floating;
-      if (std::isnan(value) || std::isinf(value)) {
-        return Status::Invalid("`" + std::string(text) +
-                               "` is not a number JSON can hold (NaN and infinities are refused)");
-      }
-      if (std::optional<int64_t> integer = JsonTextAsInt64(value)) return json(*integer);
-      return json(value);
-    }
-    case ScalarKind::kString:
-    case ScalarKind::kTimestamp:
-    case ScalarKind::kMerge:
-      return json(std::string(text));
-  }
-  return json(std::string(text));
-}
-
-// sigs.k8s.io/yaml turns non-string keys into strings; null, unsigned and big keys are refused.
-Result<std::string> KeyFromScalar(const yaml::Scalar& scalar, std::string_view text) {
-  switch (scalar.kind) {
-    case ScalarKind::kString:
-    case ScalarKind::kTimestamp:
-    case ScalarKind::kMerge:
-      return std::string(text);
-    case ScalarKind::kBool:
-      return std::string(scalar.boolean ? "true" : "false");
-    case ScalarKind::kInt:
-      return std::to_string(scalar.integer);
-    case ScalarKind::kFloat: {
-      std::string key = FormatFloat(scalar.floating, 'g', -1, 32);
-      return key == "+Inf" ? ".inf" : key == "-Inf" ? "-.inf" : key == "NaN" ? ".nan" : key;
-    }
-    case ScalarKind::kNull:
-      return Status::Invalid("null map key is not allowed");
-    case ScalarKind::kUint:
-      return Status::Invalid("map key `" + std::string(text) + "` is too large an integer");
-  }
-  return std::string(text);
 }
 
 Result<std::string> KeyFromJson(const json& value) {
@@ -619,7 +571,16 @@ Result<std::vector<Document>> DecodeStream(std::string_view text, std::string_vi
   std::vector<Document> documents;
   int index = 0;
   for (const Chunk& chunk : *chunks) {
-    ChunkDecoder decoder(chunk, source, ++index, options);
+    ++index;
+    if (!options.only.empty() && !options.yaml_1_2) {
+      if (std::optional<yaml::QuickDocument> quick = yaml::QuickDecode(chunk.text, options.only)) {
+        documents.push_back({.value = std::move(quick->value),
+                             .index = index,
+                             .line = chunk.first_line + quick->line + 1});
+        continue;
+      }
+    }
+    ChunkDecoder decoder(chunk, source, index, options);
     Result<std::optional<Document>> document = decoder.Decode();
     if (!document.ok()) return document.status();
     if (document->has_value()) documents.push_back(std::move(**document));

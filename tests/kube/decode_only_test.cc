@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <random>
 
 #include <gtest/gtest.h>
 
 #include "kube/kube.h"
+#include "kube/yaml_quick.h"
 #include "tests/support/support.h"
 
 namespace converge::kube {
@@ -56,9 +58,10 @@ void ExpectSameAsFullDecode(const std::string& text, std::span<const FieldPath> 
   }
 }
 
-// Heads that only a reader of the whole document gets right, and errors in what is skipped.
-TEST(DecodeOnlyTest, HeadsAndErrorsMatchAFullDecode) {
-  const std::vector<std::string> cases = {
+// Heads that only a reader of the whole document gets right, errors in what is skipped, and
+// what the quick reader (yaml_quick.h) must take as libyaml does or leave to it.
+std::vector<std::string> TrickyDocuments() {
+  return {
       "kind: A\nmetadata:\n  name: n\n  annotations:\n    helm.sh/hook: test\nspec: {a: 1}\n",
       "kind: A\nkind: B\nmetadata: {name: x}\nmetadata: {labels: {a: b}}\n",
       "kind: A\n<<: {kind: B, metadata: {name: merged}}\n",
@@ -97,8 +100,125 @@ TEST(DecodeOnlyTest, HeadsAndErrorsMatchAFullDecode) {
       "kind: A\nspec:\n  &k key: 1\n  b: *k\n",
       "kind: A\nspec: " + std::string(2000, '[') + "\n",
       "kind: A\nspec: {a: 1}\n...\nb: 2\n",
+      "kind: A\ndata: |\n      \n  foo\n",
+      "kind: A\ndata: |\n  \n  foo\n",
+      "kind: A\ndata: |\n  foo\n \tbar\n",
+      "kind: A\ndata: |\n  foo\n  \tbar\n",
+      "kind: A\ndata: |\n\tfoo\n",
+      "kind: A\ndata: |\n  \tfoo\n",
+      "kind: A\ndata: |\n  foo\n # comment\n  bar\n",
+      "kind: A\ndata: |\n  foo\n # comment\nname: x\n",
+      "kind: A\ndata: |\nfoo: 1\n",
+      "kind: A\ndata: >-\n  folded\n  text\n\n  more\n",
+      "kind: A\ndata: |2\n   x\n",
+      "kind: A\ndata: |x\n  x\n",
+      "kind: A\nspec:\n- a\n- b\nmetadata:\n  name: x\n",
+      "kind: A\nitems:\n- name: a\n  value: |\n   text\n  other: 1\n",
+      "kind: A\nitems:\n- name: a\n   value: 1\n",
+      "kind: A\nitems:\n-\n  a: 1\n-\nb: 2\n",
+      "kind: A\nitems:\n- - a\n",
+      "kind: A\nitems:\n  - a\n - b\n",
+      "kind: \"A\\tB\"\n",
+      "kind: 'it''s'\nmetadata: {name: x}\n",
+      "kind: A # comment\nmetadata: # c\n  name: n #c\n",
+      "kind: A\nmetadata:\n  name:\n    nested: x\n",
+      "kind: A\nmetadata:\n  name:\n  - x\n",
+      "kind: A\nmetadata:\n- name: x\n",
+      "metadata:\n  name: a\nmetadata:\n  name: b\n",
+      "kind: A\nmetadata: {}\n",
+      "kind: []\nmetadata: []\n",
+      "kind: A\nmetadata:\nspec: 1\n",
+      "kind: A\n\"helm.sh/hook\": x\nmetadata:\n  annotations:\n    \"helm.sh/hook\": "
+      "pre-install\n",
+      "kind: A\nkey: value:\n",
+      "kind: A\nkey: a: b\n",
+      "kind: A\nkey: a:b\n",
+      "kind: A\nkey:value\n",
+      "kind: A\n  name: x\n",
+      "  kind: A\n  metadata:\n    name: x\n",
+      "  kind: A\nmetadata: x\n",
+      "kind: A\nspec: -1\nport: 1e999\n",
+      "kind: A\nx: .NaN\n",
+      "kind: 12\nmetadata:\n  name: true\n",
+      "kind: A\n" + std::string(1100, 'k') + ": v\n",
+      "kind: A\nnull: 1\n",
+      "kind: A\nyes: 1\n1.5: 2\n",
+      "kind: A\n- a\n",
+      "kind: A\nv: \"a\\x41\"\n",
+      "kind: A\nv: \"a\\/b\\\"\"\n",
+      "kind: A\nv: \"unterminated\n  continues\"\n",
+      "kind: A\nv: plain\n  continued\n",
+      "kind: A\nv: \"closed\" trailing\n",
+      "kind: A\nv: \"closed\"# comment\n",
+      "kind: A\nv: - x\n",
+      "kind: A\nv: -x\n",
+      "kind: A\nv: ,x\n",
+      "kind: A\nv: %x\n",
+      "kind: A\nv: x #: y\n",
+      "--- # head\nkind: A\n",
+      "---#head\nkind: A\n",
+      "kind: A\n...\n",
+      "kind: A\nv: \xc3\xa9\n",
+      "kind: A\nv: \xc2\x85\n",
+      "kind: A\nv: \xe2\x80\xa8\n",
+      "kind: A\nv: \xef\xbb\xbf\n",
+      "kind: A\nv: \xc0\xaf\n",
+      "kind: A\nv: \xed\xa0\x80\n",
+      "kind: A\r\nmetadata:\r\n  name: x\r\n",
+      "kind: A\n# tab\tin a comment\nmetadata:\n  name: x\n",
+      "kind: A\nv: [a, b]\n",
+      "kind: A\n.dockerconfigjson: abc\n-key: 1\n",
+      "kind: A\nv: one\n  two\n\n   three\nw: x\n",
+      "kind: A\nv: one\n  'two'\n  \"three\"\n  `four`\n  [five]\n  {six}\n  &seven\nw: x\n",
+      "kind: A\nv: one\n  *two\n  !three\n  |four\n  >five\n  %six\n  @seven\n  ,eight\n",
+      "kind: A\nv: one\n  'two\n  three'\n",
+      "kind: A\nv: one # comment\n  two\n",
+      "kind: A\nv: one\n  # comment\nw: x\n",
+      "kind: A\nv: one\n  - two\n",
+      "kind: A\nv: one\n  two: three\n",
+      "kind: A\nv: one\n \ttwo\n",
+      "kind: A\nv: one\n---\nw: x\n",
+      "kind: A\nv:\n  one\n  two\nw: x\n",
+      "kind: A\nv:\n  {}\nw:\n  []\n",
+      "kind: A\nv:\n  {}\n  x: 1\n",
+      "kind: A\nv:\n  |\n text\nw: x\n",
+      "kind: A\nv:\n  \"quoted\"\n",
+      "kind: A\nitems:\n- one\n  two\n- :8080\n- ?x\n",
+      "kind: A\nmetadata:\n  name:\n    late\n",
+      "kind:\n  A\n",
+      "kind: A\nmetadata:\n  name: a\n    b\n",
+      "kind: A\nv: [\"a\", 'b', c, -1, 0x1F]\n",
+      "kind: A\nv: [ \"a\" ]\nw: [a b, c]\n",
+      "kind: A\nv: [a, b,]\n",
+      "kind: A\nv: [a, , b]\n",
+      "kind: A\nv: [a: b]\n",
+      "kind: A\nv: [a, [b]]\n",
+      "kind: A\nv: [a, .inf]\n",
+      "kind: A\nv: [a,\n  b]\n",
+      "kind: A\nv: [\"a\":b]\n",
+      "kind: A\nv: [a] trailing\n",
+      "kind: A\nv: [*a]\n",
+      "kind: [A]\n",
+      "kind: A\nv: 'one: two\n three, ''four''\n\n five'\nw: x\n",
+      "kind: A\nv: \"one \\\n  two\\t\n\tthree\"   # done\nw: x\n",
+      "kind: A\nv: 'one\n--- two'\n",
+      "kind: A\nv: 'one\n---\n'\n",
+      "kind: A\nv: \"one\n\\q\"\n",
+      "kind: A\nv: 'one\ntwo' three\n",
+      "kind: A\nv: 'one\ntwo'\n  w: x\n",
+      "kind: A\nv: 'one\n",
+      "kind: 'A\n  B'\n",
+      "kind: A\nmetadata:\n  annotations:\n    {}\n  name:\n    n\n",
+      "kind: A\nmetadata:\n  annotations:\n    []\n",
+      "kind: A\nmetadata:\n  annotations:\n    text\n    more\n",
+      "kind: A\ndata: |\n    \n  x\n",
+      "kind: A\ndata: |\n  \n    x\n",
+      "kind: A\ndata: |\n   \n\n   x\n  y: 1\n",
   };
-  for (const std::string& text : cases) ExpectSameAsFullDecode(text, kHead, text);
+}
+
+TEST(DecodeOnlyTest, HeadsAndErrorsMatchAFullDecode) {
+  for (const std::string& text : TrickyDocuments()) ExpectSameAsFullDecode(text, kHead, text);
 }
 
 TEST(DecodeOnlyTest, MatchesAFullDecodeOnTheYamlCorpus) {
@@ -120,6 +240,136 @@ TEST(DecodeOnlyTest, MatchesAFullDecodeOnTheYamlCorpus) {
       ExpectSameAsFullDecode(text, only, name + " only " + std::string(path.back()));
     }
   }
+}
+
+// The manifests of the corpus's Git repositories and Kustomize trees, and its charts' values.
+std::vector<std::pair<std::string, std::string>> CorpusYaml() {
+  std::vector<std::pair<std::string, std::string>> files;
+  fs::path corpus = testing::CorpusDir();
+  for (const char* tree : {"gitops", "kustomize", "charts"}) {
+    for (const fs::directory_entry& entry : fs::recursive_directory_iterator(corpus / tree)) {
+      std::string name = entry.path().filename().string();
+      if (!entry.is_regular_file() || !entry.path().string().ends_with(".yaml")) continue;
+      if (std::string_view(tree) == "charts" && name != "values.yaml") continue;
+      files.emplace_back(entry.path().lexically_relative(corpus).string(),
+                         testing::ReadFile(entry.path()));
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// The quick reader (yaml_quick.h) answers for most of these, and its answers must be libyaml's.
+TEST(DecodeOnlyTest, QuickReaderAgreesOnTheCorpus) {
+  std::vector<std::pair<std::string, std::string>> files = CorpusYaml();
+  ASSERT_GT(files.size(), 250u);
+  size_t quick = 0;
+  for (const auto& [name, text] : files) {
+    ExpectSameAsFullDecode(text, kHead, name);
+    if (yaml::QuickDecode(text, kHead)) ++quick;
+  }
+  EXPECT_GT(quick, files.size() / 2);
+}
+
+// Changes of one place in a manifest that a YAML reader cares about: the quick reader either
+// gives up or agrees with libyaml, on errors and on values.
+TEST(DecodeOnlyTest, QuickReaderAgreesOnMutatedManifests) {
+  const std::vector<std::string> pieces = {" ",
+                                           "\n",
+                                           ":",
+                                           ": ",
+                                           "-",
+                                           "- ",
+                                           "#",
+                                           " #",
+                                           "\t",
+                                           "\"",
+                                           "'",
+                                           "|",
+                                           ">",
+                                           "|-",
+                                           "[",
+                                           "]",
+                                           "{",
+                                           "}",
+                                           "[]",
+                                           "{}",
+                                           "&a ",
+                                           "*a",
+                                           "!!str ",
+                                           "%",
+                                           "@",
+                                           "`",
+                                           ",",
+                                           "?",
+                                           "? ",
+                                           "\\",
+                                           "\\x",
+                                           "\r",
+                                           "\xc2\x85",
+                                           "\x7f",
+                                           "\x01",
+                                           "\xc3",
+                                           "\xe2\x80\xa8",
+                                           "\xef\xbb\xbf",
+                                           "~",
+                                           "null",
+                                           ".inf",
+                                           "1e999",
+                                           "<<",
+                                           "---",
+                                           "...",
+                                           "  ",
+                                           "\n  ",
+                                           "\n-",
+                                           "\n  - ",
+                                           "kind",
+                                           "name",
+                                           "\"a\"",
+                                           "''",
+                                           "0x1F",
+                                           "yes",
+                                           "\xc3\xa9"};
+  std::vector<std::pair<std::string, std::string>> files = CorpusYaml();
+  for (const std::string& text : TrickyDocuments()) files.emplace_back("tricky", text);
+  std::mt19937 random(20261130);
+  size_t mutants = 0;
+  size_t quick = 0;
+  for (const auto& [name, text] : files) {
+    if (text.size() > 3000 || name.ends_with("values.yaml")) continue;
+    for (int i = 0; i < 120; ++i) {
+      std::string mutant = text;
+      size_t at = std::uniform_int_distribution<size_t>(0, mutant.size())(random);
+      const std::string& piece = pieces[random() % pieces.size()];
+      switch (random() % 4) {
+        case 0:
+          mutant.insert(at, piece);
+          break;
+        case 1:
+          mutant.replace(at, std::min<size_t>(piece.size(), mutant.size() - at), piece);
+          break;
+        case 2:
+          mutant.erase(at, 1 + random() % 3);
+          break;
+        default: {
+          // Moves a line's start left or right.
+          size_t line = mutant.rfind('\n', at == 0 ? 0 : at - 1);
+          line = line == std::string::npos ? 0 : line + 1;
+          if (random() % 2 != 0) {
+            mutant.insert(line, std::string(1 + random() % 2, ' '));
+          } else if (mutant.compare(line, 1, " ") == 0) {
+            mutant.erase(line, 1);
+          }
+        }
+      }
+      ++mutants;
+      if (yaml::QuickDecode(mutant, kHead)) ++quick;
+      ExpectSameAsFullDecode(mutant, kHead, name + " mutant " + std::to_string(i) + ":\n" + mutant);
+      if (::testing::Test::HasFailure()) return;
+    }
+  }
+  EXPECT_GT(mutants, 5000u);
+  EXPECT_GT(quick, mutants / 4);
 }
 
 }  // namespace
