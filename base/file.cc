@@ -18,11 +18,18 @@ std::optional<std::string> ReadDescriptor(int fd) {
   data.resize(S_ISREG(info.st_mode) && info.st_size > 0 ? static_cast<size_t>(info.st_size) : 4096);
   size_t used = 0;
   while (true) {
-    if (used == data.size()) data.resize(data.size() * 2);
-    ssize_t n = ::read(fd, data.data() + used, data.size() - used);
+    // A full buffer has usually reached the end: a small read says so without growing it.
+    char probe[256];
+    bool full = used == data.size();
+    ssize_t n =
+        full ? ::read(fd, probe, sizeof probe) : ::read(fd, data.data() + used, data.size() - used);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return std::nullopt;
     if (n == 0) break;
+    if (full) {
+      data.resize(data.size() * 2 + sizeof probe);
+      std::memcpy(data.data() + used, probe, static_cast<size_t>(n));
+    }
     used += static_cast<size_t>(n);
   }
   data.resize(used);

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <memory>
+#include <new>
 #include <utility>
 
 #include "sources/helm/template/fmt.h"
@@ -46,7 +48,7 @@ class Parser {
          const FuncDef* (*find_function)(std::string_view),
          std::vector<std::unique_ptr<Tree>>& trees)
       : name_(name),
-        source_(std::make_shared<Source>(Source{.text = std::string(text)})),
+        source_(std::make_shared<Source>(std::string(text))),
         lexer_(source_->text),
         find_function_(find_function),
         trees_(trees) {}
@@ -85,20 +87,10 @@ class Parser {
   }
 
   Node* MakeNode(NodeType type, size_t pos) {
-    constexpr size_t kFirstBlockSize = 16;
-    constexpr size_t kMaxBlockSize = 512;
-    Source& source = *source_;
-    if (source.last_block_used == source.last_block_size) {
-      source.last_block_size = source.last_block_size == 0
-                                   ? kFirstBlockSize
-                                   : std::min(2 * source.last_block_size, kMaxBlockSize);
-      source.node_blocks.push_back(std::make_unique<Node[]>(source.last_block_size));
-      source.last_block_used = 0;
-    }
-    Node& node = source.node_blocks.back()[source.last_block_used++];
-    node.type = type;
-    node.pos = pos;
-    return &node;
+    Node* node = source_->NewNode();
+    node->type = type;
+    node->pos = pos;
+    return node;
   }
 
   // The unquoted value of a string token, viewing the source's text when it is the literal
@@ -603,6 +595,26 @@ class Parser {
 };
 
 }  // namespace
+
+Source::~Source() {
+  for (const NodeBlock& block : node_blocks_) {
+    std::destroy_n(block.nodes, block.used);
+    ::operator delete(block.nodes);
+  }
+}
+
+Node* Source::NewNode() {
+  constexpr size_t kFirstBlockSize = 16;
+  constexpr size_t kMaxBlockSize = 512;
+  if (node_blocks_.empty() || node_blocks_.back().used == node_blocks_.back().size) {
+    size_t size = node_blocks_.empty() ? kFirstBlockSize
+                                       : std::min(2 * node_blocks_.back().size, kMaxBlockSize);
+    node_blocks_.reserve(node_blocks_.size() + 1);
+    node_blocks_.push_back({static_cast<Node*>(::operator new(size * sizeof(Node))), size, 0});
+  }
+  NodeBlock& block = node_blocks_.back();
+  return new (&block.nodes[block.used++]) Node;
+}
 
 bool IsEmptyTree(const Node& node) {
   switch (node.type) {

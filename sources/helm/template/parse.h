@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -87,13 +88,27 @@ struct Node {
 // One parsed text and everything its trees point into: parsing allocates nodes in one place and
 // a set of templates frees them at once.
 struct Source {
+  explicit Source(std::string source_text) : text(std::move(source_text)) {}
+  Source(const Source&) = delete;
+  Source& operator=(const Source&) = delete;
+  ~Source();
+
+  // A new node that lives as long as the source.
+  Node* NewNode();
+
   std::string text;
-  // Blocks of nodes that never move, each twice the size of the one before, up to a limit.
-  std::vector<std::unique_ptr<Node[]>> node_blocks;
-  size_t last_block_size = 0;
-  size_t last_block_used = 0;
   // Unquoted strings that differ from their literal in `text`.
   std::deque<std::string> strings;
+
+ private:
+  // Storage for nodes that never moves, each block twice the size of the one before up to a
+  // limit; only the nodes handed out are constructed (and destroyed).
+  struct NodeBlock {
+    Node* nodes;
+    size_t size;
+    size_t used;
+  };
+  std::vector<NodeBlock> node_blocks_;
 };
 
 // One parsed template: a file, or a {{define}}/{{block}} inside one.
