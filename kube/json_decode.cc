@@ -101,6 +101,11 @@ Result<std::vector<Document>> DecodeJsonStream(std::string_view text, std::strin
       return Status::Invalid(name + ":" + std::to_string(at.line) + ":" +
                              std::to_string(at.column) + ": document " + std::to_string(index) +
                              ": " + StripExceptionPrefix(error.what()));
+    } catch (const json::exception& error) {
+      // A number beyond a double's range ("1e999"); Go refuses it too.
+      return Status::Invalid(name + ":" + std::to_string(start.line) + ":" +
+                             std::to_string(start.column) + ": document " + std::to_string(index) +
+                             ": " + StripExceptionPrefix(error.what()));
     }
     WidenUnsigned(document.value);
     documents.push_back(std::move(document));

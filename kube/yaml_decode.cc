@@ -560,8 +560,10 @@ class ChunkDecoder {
 
 }  // namespace
 
-Result<std::vector<Document>> DecodeStream(std::string_view text, std::string_view source,
-                                           DecodeOptions options) {
+namespace {
+
+Result<std::vector<Document>> Decode(std::string_view text, std::string_view source,
+                                     DecodeOptions options, bool quick_reader) {
   size_t first = text.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && text[first] == '{' && !options.yaml_1_2) {
     return DecodeJsonStream(text, source);
@@ -572,7 +574,7 @@ Result<std::vector<Document>> DecodeStream(std::string_view text, std::string_vi
   int index = 0;
   for (const Chunk& chunk : *chunks) {
     ++index;
-    if (!options.only.empty() && !options.yaml_1_2) {
+    if (quick_reader && !options.yaml_1_2) {
       if (std::optional<yaml::QuickDocument> quick = yaml::QuickDecode(chunk.text, options.only)) {
         documents.push_back({.value = std::move(quick->value),
                              .index = index,
@@ -588,4 +590,19 @@ Result<std::vector<Document>> DecodeStream(std::string_view text, std::string_vi
   return documents;
 }
 
+}  // namespace
+
+Result<std::vector<Document>> DecodeStream(std::string_view text, std::string_view source,
+                                           DecodeOptions options) {
+  return Decode(text, source, options, true);
+}
+
+namespace yaml {
+
+Result<std::vector<Document>> DecodeWithLibyaml(std::string_view text, std::string_view source,
+                                                DecodeOptions options) {
+  return Decode(text, source, options, false);
+}
+
+}  // namespace yaml
 }  // namespace converge::kube

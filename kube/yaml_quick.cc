@@ -101,14 +101,85 @@ size_t QuotedEnd(std::string_view text, bool& escaped) {
   return ScanQuoted(text, 1, text[0], end, escaped) ? end : kNone;
 }
 
-// Whether the conversion to JSON takes a plain scalar that is not built: only floats can fail
-// (NaN, infinities), and plain scalars starting with a letter never resolve to one.
+// The value of a plain scalar; nullopt when the conversion to JSON refuses it (NaN and
+// infinities).
+std::optional<json> PlainValue(std::string_view plain) {
+  Result<yaml::Scalar> resolved = Resolve("", plain);
+  if (!resolved.ok()) return std::nullopt;
+  Result<json> value = ScalarToJson(*resolved, plain);
+  if (!value.ok()) return std::nullopt;
+  return std::move(*value);
+}
+
+// Whether the conversion to JSON takes a plain scalar that is not built: only floats can fail,
+// and plain scalars starting with a letter never resolve to one.
 bool Convertible(std::string_view plain) {
   char first = plain[0];
   if (!(first >= '0' && first <= '9') && first != '.' && first != '+' && first != '-') return true;
-  Result<yaml::Scalar> resolved = Resolve("", plain);
-  if (!resolved.ok()) return false;
-  return resolved->kind != ScalarKind::kFloat || ScalarToJson(*resolved, plain).ok();
+  return PlainValue(plain).has_value();
+}
+
+// The value of a quoted scalar's text (without its quotes) that ScanQuoted took.
+std::string Unquote(std::string_view text, char quote) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (quote == '\'') {
+      out += c;
+      if (c == '\'') ++i;
+      continue;
+    }
+    if (c != '\\') {
+      out += c;
+      continue;
+    }
+    switch (text[++i]) {
+      case '0':
+        out += '\0';
+        break;
+      case 'a':
+        out += '\a';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 'e':
+        out += '\x1b';
+        break;
+      case 'N':
+        out += "\xc2\x85";
+        break;
+      case '_':
+        out += "\xc2\xa0";
+        break;
+      case 'L':
+        out += "\xe2\x80\xa8";
+        break;
+      case 'P':
+        out += "\xe2\x80\xa9";
+        break;
+      default:
+        out += text[i];
+        break;  // space, '"', '/', '\\'
+    }
+  }
+  return out;
 }
 
 // Characters that may not start a plain scalar here (libyaml reads some of them as plain when
@@ -116,8 +187,8 @@ bool Convertible(std::string_view plain) {
 bool Indicator(char c) { return std::string_view("-?:,[]{}#&*!|>'\"%@`").find(c) != kNone; }
 
 // The index after a flow sequence of one-line scalars that starts at text[0] and closes on the
-// line, or kNone.
-size_t FlowSequenceEnd(std::string_view text) {
+// line, or kNone. Its items go to `items` when that is not null.
+size_t FlowSequenceEnd(std::string_view text, json* items) {
   size_t i = text.find_first_not_of(' ', 1);
   if (i == kNone) return kNone;
   if (text[i] == ']') return i + 1;
@@ -127,6 +198,7 @@ size_t FlowSequenceEnd(std::string_view text) {
     if (text[i] == '"' || text[i] == '\'') {
       end = QuotedEnd(text.substr(i), escaped);
       if (end == kNone) return kNone;
+      if (items != nullptr) items->push_back(Unquote(text.substr(i + 1, end - 2), text[i]));
       i += end;
     } else {
       if (Indicator(text[i]) && !(text[i] == '-' && i + 1 < text.size() && text[i + 1] != ' ')) {
@@ -139,7 +211,13 @@ size_t FlowSequenceEnd(std::string_view text) {
       }
       std::string_view plain = text.substr(i, end - i);
       plain = plain.substr(0, plain.find_last_not_of(' ') + 1);
-      if (!Convertible(plain)) return kNone;
+      if (items == nullptr) {
+        if (!Convertible(plain)) return kNone;
+      } else {
+        std::optional<json> value = PlainValue(plain);
+        if (!value) return kNone;
+        items->push_back(std::move(*value));
+      }
       i = end;
     }
     i = text.find_first_not_of(' ', i);
@@ -155,22 +233,26 @@ enum class Form { kNothing, kScalar, kBlockScalar, kEmptyMapping, kEmptySequence
 
 struct Scalar {
   Form form = Form::kNothing;
-  std::string_view text;  // kScalar: without quotes
+  std::string_view text;  // kScalar: without quotes; kFlowSequence: the whole sequence
   bool plain = false;
-  bool escaped = false;    // quoted with escapes, so `text` is not the value
+  char quote = 0;
   bool commented = false;  // a comment follows on the line, so a plain scalar ends there
   char open_quote = 0;     // a quoted scalar that goes on over the next lines
+  char chomping = 0;       // kBlockScalar: '-', '+' or none
+  bool folded = false;     // kBlockScalar: '>'
 };
 
 // Reads what follows "key:" or "- " (leading spaces removed) on the line.
 bool ReadScalar(std::string_view text, Scalar& out) {
   if (text.empty() || text[0] == '#') return true;
   size_t end = kNone;
+  bool escaped = false;
   switch (text[0]) {
     case '"':
     case '\'':
-      if (!ScanQuoted(text, 1, text[0], end, out.escaped)) return false;
+      if (!ScanQuoted(text, 1, text[0], end, escaped)) return false;
       out.form = Form::kScalar;
+      out.quote = text[0];
       if (end == kNone) {
         out.open_quote = text[0];
         return true;
@@ -181,6 +263,8 @@ bool ReadScalar(std::string_view text, Scalar& out) {
     case '>':
       end = text.size() > 1 && (text[1] == '-' || text[1] == '+') ? 2 : 1;
       out.form = Form::kBlockScalar;
+      out.chomping = end == 2 ? text[1] : 0;
+      out.folded = text[0] == '>';
       return OnlyComment(text.substr(end));
     case '{':
       out.form = Form::kEmptyMapping;
@@ -190,8 +274,9 @@ bool ReadScalar(std::string_view text, Scalar& out) {
         out.form = Form::kEmptySequence;
         return OnlyComment(text.substr(2));
       }
-      end = FlowSequenceEnd(text);
+      end = FlowSequenceEnd(text, nullptr);
       out.form = Form::kFlowSequence;
+      out.text = text.substr(0, end);
       return end != kNone && OnlyComment(text.substr(end));
     case '-':
     case '?':
@@ -219,24 +304,24 @@ bool ReadScalar(std::string_view text, Scalar& out) {
   return true;
 }
 
+// The value of a scalar that ends on its line.
 std::optional<json> Build(const Scalar& scalar) {
   switch (scalar.form) {
     case Form::kEmptyMapping:
       return json::object();
     case Form::kEmptySequence:
       return json::array();
+    case Form::kFlowSequence: {
+      json items = json::array();
+      if (FlowSequenceEnd(scalar.text, &items) == kNone) return std::nullopt;
+      return items;
+    }
     case Form::kScalar:
-      break;
+      if (scalar.plain) return PlainValue(scalar.text);
+      return json(Unquote(scalar.text, scalar.quote));
     default:
       return std::nullopt;
   }
-  if (scalar.escaped) return std::nullopt;
-  if (!scalar.plain) return json(std::string(scalar.text));
-  Result<yaml::Scalar> resolved = Resolve("", scalar.text);
-  if (!resolved.ok()) return std::nullopt;
-  Result<json> value = ScalarToJson(*resolved, scalar.text);
-  if (!value.ok()) return std::nullopt;
-  return std::move(*value);
 }
 
 // Reads "key:" at the start of `text`: the key as the JSON conversion names it, and what
@@ -246,8 +331,8 @@ bool ReadKey(std::string_view text, std::string& name, std::string_view& rest) {
   if (text[0] == '"' || text[0] == '\'') {
     bool escaped = false;
     end = QuotedEnd(text, escaped);
-    if (end == kNone || escaped || end == text.size() || text[end] != ':') return false;
-    name = text.substr(1, end - 2);
+    if (end == kNone || end == text.size() || text[end] != ':') return false;
+    name = escaped ? Unquote(text.substr(1, end - 2), text[0]) : text.substr(1, end - 2);
   } else {
     while (end < text.size() && KeyChar(text[end])) ++end;
     if (end == 0 || end == text.size() || text[end] != ':' || text[0] == '-') return false;
@@ -269,11 +354,11 @@ struct Want {
   size_t level = 0;
 };
 
-// Where the value of a selected key goes.
+// Where the value of an entry goes.
 struct Slot {
-  json* node = nullptr;  // null: the key is not selected
-  bool whole = false;    // a path ends at the key
-  Want want;             // otherwise, the paths going on below it
+  json* node = nullptr;  // null: the value is only checked
+  bool whole = false;    // the value is built whole
+  Want want;             // otherwise, the selected paths going on below it
 };
 
 // An open block mapping or sequence.
@@ -283,8 +368,9 @@ struct Level {
   // The last entry had no value on its line, so a nested block may follow.
   bool pending = false;
   Slot pending_slot;
-  json* node = nullptr;  // a mapping on a selected path: where its selected keys go
-  Want want;
+  json* node = nullptr;  // where the built entries go
+  bool all = false;      // every entry is built
+  Want want;             // otherwise, the selected paths below (mappings)
 };
 
 class Reader {
@@ -300,6 +386,9 @@ class Reader {
       pos = end + 1;
     }
     if (!seen_root_ || open_quote_ != 0) return std::nullopt;
+    // A block scalar that ends the text without a line break has none to keep.
+    if (in_block_ && block_target_ != nullptr && !text_.ends_with('\n')) return std::nullopt;
+    if ((in_plain_ && !EndPlain()) || (in_block_ && !EndBlock())) return std::nullopt;
     return QuickDocument{std::move(root_), root_line_};
   }
 
@@ -311,17 +400,21 @@ class Reader {
     if (in_block_) {
       BlockLine kind = BlockScalarLine(line);
       if (kind != BlockLine::kEnded) return kind == BlockLine::kContent;
+      if (!EndBlock()) return false;
     }
     if (line.starts_with("---") || line.starts_with("...")) {
       return number == 0 && line.starts_with("---") && OnlyComment(line.substr(3)) &&
              Printable(line, true);
     }
     size_t indent = line.find_first_not_of(' ');
-    if (indent == kNone) return true;
+    if (indent == kNone) {
+      if (in_plain_) ++plain_breaks_;
+      return true;
+    }
     std::string_view rest = line.substr(indent);
     if (in_plain_) {
-      if (indent > plain_parent_) return !plain_selected_ && Continuation(rest);
-      in_plain_ = false;
+      if (indent > plain_parent_) return Continuation(rest);
+      if (!EndPlain()) return false;
     }
     if (rest[0] == '#') return Printable(rest, true);
     if (!Printable(rest, false)) return false;
@@ -345,66 +438,131 @@ class Reader {
 
   // A further line of a plain scalar, which libyaml folds into it: only a comment or a colon
   // ends it there. Lines starting like a block entry, key or value are left to libyaml too.
-  static bool Continuation(std::string_view rest) {
-    return Printable(rest, false) && std::string_view("#-?:").find(rest[0]) == kNone &&
-           rest.find(": ") == kNone && rest.find(" #") == kNone && rest.back() != ':';
+  bool Continuation(std::string_view rest) {
+    if (!Printable(rest, false) || std::string_view("#-?:").find(rest[0]) != kNone ||
+        rest.find(": ") != kNone || rest.find(" #") != kNone || rest.back() == ':') {
+      return false;
+    }
+    if (plain_target_ == nullptr) return true;
+    // Folding: one line break becomes a space; n + 1 of them, n line breaks.
+    plain_text_.append(plain_breaks_ == 0 ? 1 : plain_breaks_, plain_breaks_ == 0 ? ' ' : '\n');
+    plain_text_ += rest.substr(0, rest.find_last_not_of(' ') + 1);
+    plain_breaks_ = 0;
+    return true;
   }
 
-  // After a scalar of a block at `parent_indent`: a plain one may go on over the next lines that
-  // are indented deeper.
-  bool EndScalar(const Scalar& scalar, size_t parent_indent, bool selected) {
+  bool EndPlain() {
+    in_plain_ = false;
+    if (plain_target_ == nullptr) return true;
+    std::optional<json> value = PlainValue(plain_text_);
+    if (!value) return false;
+    *plain_target_ = std::move(*value);
+    plain_target_ = nullptr;
+    return true;
+  }
+
+  // After a scalar of a block at `parent_indent`, whose value goes to `slot`: a plain one may
+  // go on over the next lines that are indented deeper, a block scalar is read on.
+  bool EndScalar(const Scalar& scalar, size_t parent_indent, const Slot& slot) {
     if (scalar.form == Form::kBlockScalar) {
-      if (selected) return false;
+      if (slot.node != nullptr && scalar.folded) return false;
       in_block_ = true;
       block_parent_ = parent_indent;
       block_indent_ = 0;
       block_leading_ = 0;
+      block_target_ = slot.node;
+      block_chomping_ = scalar.chomping;
+      block_text_.clear();
+      block_breaks_ = 0;
+      block_content_ = false;
       return true;
     }
     if (scalar.open_quote != 0) {
       open_quote_ = scalar.open_quote;
-      return !selected;
+      return slot.node == nullptr;
     }
-    if (scalar.form == Form::kScalar && scalar.plain) {
-      in_plain_ = !scalar.commented;
+    if (scalar.form == Form::kScalar && scalar.plain && !scalar.commented) {
+      in_plain_ = true;
       plain_parent_ = parent_indent;
-      plain_selected_ = selected;
-      return selected || Convertible(scalar.text);
+      plain_target_ = slot.node;
+      plain_breaks_ = 0;
+      if (slot.node != nullptr) {
+        plain_text_ = scalar.text;
+        return true;
+      }
+      return Convertible(scalar.text);
     }
+    if (slot.node == nullptr) return !scalar.plain || Convertible(scalar.text);
+    std::optional<json> built = Build(scalar);
+    if (!built) return false;
+    *slot.node = std::move(*built);
     return true;
   }
 
-  // A line while a block scalar is open. Leading lines of spaces and tabs in the indentation
-  // change how libyaml finds the scalar's indentation, so they are left to it.
+  // A line while a block scalar is open. Leading lines of spaces longer than the first content
+  // line's indentation and tabs in the indentation change how libyaml reads the scalar, so they
+  // are left to it.
   BlockLine BlockScalarLine(std::string_view line) {
     size_t spaces = line.find_first_not_of(' ');
     if (spaces == kNone) {
-      if (block_indent_ == 0) block_leading_ = std::max(block_leading_, line.size());
+      if (block_indent_ == 0) {
+        block_leading_ = std::max(block_leading_, line.size());
+      } else if (line.size() > block_indent_) {
+        BlockContent(line.substr(block_indent_));
+        return BlockLine::kContent;
+      }
+      ++block_breaks_;
       return BlockLine::kContent;
     }
     if (line[spaces] == '\t' && (block_indent_ == 0 || spaces < block_indent_)) {
       return BlockLine::kUnsure;
     }
     if (block_indent_ == 0) {
-      if (spaces <= block_parent_) {
-        in_block_ = false;
-        return BlockLine::kEnded;
-      }
-      // Longer leading lines of spaces would make the indentation theirs.
+      if (spaces <= block_parent_) return BlockLine::kEnded;
       if (block_leading_ > spaces) return BlockLine::kUnsure;
       block_indent_ = spaces;
     }
-    if (spaces >= block_indent_) {
-      return Printable(line.substr(spaces), true) ? BlockLine::kContent : BlockLine::kUnsure;
-    }
+    if (spaces < block_indent_) return BlockLine::kEnded;
+    if (!Printable(line.substr(spaces), true)) return BlockLine::kUnsure;
+    BlockContent(line.substr(block_indent_));
+    return BlockLine::kContent;
+  }
+
+  void BlockContent(std::string_view text) {
+    if (block_target_ == nullptr) return;
+    if (block_content_) block_text_ += '\n';
+    block_text_.append(block_breaks_, '\n');
+    block_text_ += text;
+    block_breaks_ = 0;
+    block_content_ = true;
+  }
+
+  // A literal block scalar's value, its final line breaks as its chomping says.
+  bool EndBlock() {
     in_block_ = false;
-    return BlockLine::kEnded;
+    if (block_target_ == nullptr) return true;
+    if (!block_content_) return false;
+    if (block_chomping_ != '-') block_text_ += '\n';
+    if (block_chomping_ == '+') block_text_.append(block_breaks_, '\n');
+    *block_target_ = json(std::move(block_text_));
+    block_target_ = nullptr;
+    return true;
   }
 
   bool Push(const Level& level) {
     if (levels_.size() == kMaxLevels) return false;
     levels_.push_back(level);
     return true;
+  }
+
+  bool PushSequence(size_t indent, const Slot& slot) {
+    Level level{.indent = indent, .mapping = false};
+    if (slot.node != nullptr) {
+      *slot.node = json::array();
+      level.node = slot.node;
+      level.all = true;
+    }
+    return Push(level);
   }
 
   bool Content(size_t indent, std::string_view rest, int number) {
@@ -415,8 +573,8 @@ class Reader {
       seen_root_ = true;
       root_line_ = number;
       root_ = json::object();
-      Level root{.indent = indent, .node = &root_};
-      root.want.paths = ~uint64_t{0} >> (64 - only_.size());
+      Level root{.indent = indent, .node = &root_, .all = only_.empty()};
+      if (!root.all) root.want.paths = ~uint64_t{0} >> (64 - only_.size());
       return Push(root) && MappingEntry(rest);
     }
     Level& top = levels_.back();
@@ -424,9 +582,11 @@ class Reader {
       if (entry) {
         if (!top.mapping) return SequenceEntry(rest);
         // A sequence at its mapping's indentation is the value of the mapping's last key.
-        if (!top.pending || top.pending_slot.node != nullptr) return false;
+        if (!top.pending || (top.pending_slot.node != nullptr && !top.pending_slot.whole)) {
+          return false;
+        }
         top.pending = false;
-        return Push({.indent = indent, .mapping = false}) && SequenceEntry(rest);
+        return PushSequence(indent, top.pending_slot) && SequenceEntry(rest);
       }
       if (!top.mapping) {
         if (levels_.size() < 2) return false;
@@ -439,11 +599,12 @@ class Reader {
     // Deeper than the innermost open block: the value of its last entry.
     if (!top.pending) return false;
     Slot slot = top.pending_slot;
+    size_t parent_indent = top.indent;
     top.pending = false;
     top.pending_slot = {};
     if (entry) {
-      return slot.node == nullptr && Push({.indent = indent, .mapping = false}) &&
-             SequenceEntry(rest);
+      if (slot.node != nullptr && !slot.whole) return false;
+      return PushSequence(indent, slot) && SequenceEntry(rest);
     }
     std::string name;
     std::string_view value;
@@ -451,10 +612,9 @@ class Reader {
       // A scalar on a line of its own.
       Scalar scalar;
       if (!ReadScalar(rest, scalar) || scalar.form == Form::kNothing) return false;
-      return EndScalar(scalar, top.indent, slot.node != nullptr) && Store(scalar, slot);
+      return EndScalar(scalar, parent_indent, slot);
     }
-    if (slot.whole) return false;
-    Level level{.indent = indent, .node = slot.node, .want = slot.want};
+    Level level{.indent = indent, .node = slot.node, .all = slot.whole, .want = slot.want};
     if (slot.node != nullptr) *slot.node = json::object();
     return Push(level) && MappingValue(name, value);
   }
@@ -462,9 +622,15 @@ class Reader {
   bool SequenceEntry(std::string_view rest) {
     Level& sequence = levels_.back();
     sequence.pending = false;
+    Slot slot;
+    if (sequence.node != nullptr) {
+      sequence.node->push_back(json());
+      slot = {.node = &sequence.node->back(), .whole = true};
+    }
     size_t after = rest.find_first_not_of(' ', 1);
     if (after == kNone || rest[after] == '#') {
       sequence.pending = true;
+      sequence.pending_slot = slot;
       return true;
     }
     std::string_view item = rest.substr(after);
@@ -472,11 +638,13 @@ class Reader {
     std::string name;
     std::string_view value;
     if (ReadKey(item, name, value)) {
-      return Push({.indent = sequence.indent + after}) && MappingValue(name, value);
+      Level mapping{.indent = sequence.indent + after, .node = slot.node, .all = true};
+      if (slot.node != nullptr) *slot.node = json::object();
+      return Push(mapping) && MappingValue(name, value);
     }
     Scalar scalar;
     if (!ReadScalar(item, scalar) || scalar.form == Form::kNothing) return false;
-    return EndScalar(scalar, sequence.indent, false);
+    return EndScalar(scalar, sequence.indent, slot);
   }
 
   bool MappingEntry(std::string_view rest) {
@@ -491,36 +659,32 @@ class Reader {
     mapping.pending = false;
     mapping.pending_slot = {};
     Slot slot;
-    if (mapping.node != nullptr && Select(mapping.want, name, slot)) {
-      if (mapping.node->contains(name)) return false;
+    if (mapping.node != nullptr && Select(mapping, name, slot)) {
+      // goyaml.v2 lets a repeated key win; on a selected path it is left to libyaml.
+      if (!mapping.all && mapping.node->contains(name)) return false;
       slot.node = &(*mapping.node)[name];
+      *slot.node = json();
     }
     size_t start = after.find_first_not_of(' ');
     Scalar scalar;
     if (!ReadScalar(start == kNone ? std::string_view() : after.substr(start), scalar)) {
       return false;
     }
-    switch (scalar.form) {
-      case Form::kNothing:
-        mapping.pending = true;
-        mapping.pending_slot = slot;
-        return true;
-      default:
-        break;
+    if (scalar.form == Form::kNothing) {
+      mapping.pending = true;
+      mapping.pending_slot = slot;
+      return true;
     }
-    return EndScalar(scalar, mapping.indent, slot.node != nullptr) && Store(scalar, slot);
+    return EndScalar(scalar, mapping.indent, slot);
   }
 
-  static bool Store(const Scalar& scalar, const Slot& slot) {
-    if (slot.node == nullptr) return true;
-    std::optional<json> built = Build(scalar);
-    if (!built) return false;
-    *slot.node = std::move(*built);
-    return true;
-  }
-
-  // Whether a selected path passes through key `name` of a mapping that `want` describes.
-  bool Select(const Want& want, std::string_view name, Slot& slot) const {
+  // Whether the value of key `name` of a mapping is built, and how.
+  bool Select(const Level& mapping, std::string_view name, Slot& slot) const {
+    if (mapping.all) {
+      slot.whole = true;
+      return true;
+    }
+    const Want& want = mapping.want;
     slot.want = {.level = want.level + 1};
     for (size_t i = 0; i < only_.size(); ++i) {
       const FieldPath& path = only_[i];
@@ -540,14 +704,23 @@ class Reader {
   json root_;
   bool seen_root_ = false;
   int root_line_ = 0;
+  char open_quote_ = 0;
+
+  bool in_plain_ = false;
+  size_t plain_parent_ = 0;
+  json* plain_target_ = nullptr;  // where the folded value goes, when it is built
+  std::string plain_text_;
+  size_t plain_breaks_ = 0;
+
   bool in_block_ = false;
   size_t block_parent_ = 0;
   size_t block_indent_ = 0;
   size_t block_leading_ = 0;  // the longest line of spaces before the first content
-  char open_quote_ = 0;
-  bool in_plain_ = false;
-  size_t plain_parent_ = 0;
-  bool plain_selected_ = false;  // its first line was built, so it may not go on
+  json* block_target_ = nullptr;
+  char block_chomping_ = 0;
+  std::string block_text_;
+  size_t block_breaks_ = 0;  // empty lines since the last content line
+  bool block_content_ = false;
 };
 
 }  // namespace

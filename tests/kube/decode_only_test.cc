@@ -1,6 +1,7 @@
-// DecodeOptions::only against a full decode of the same text: the same error, or documents that
-// agree on every selected path. The full decode is the one checked against Helm in
-// yaml_oracle_test.cc; here every YAML check must still fire in the parts that are not built.
+// DecodeOptions::only and the quick reader (yaml_quick.h) against libyaml's full decode of the
+// same text: the same error, or documents that agree, on every selected path for `only`. The full
+// decode is the one checked against Helm in yaml_oracle_test.cc; here every YAML check must still
+// fire in the parts that are not built or that the quick reader takes.
 
 #include <algorithm>
 #include <filesystem>
@@ -35,9 +36,21 @@ const json* At(const json& value, FieldPath path) {
   return node;
 }
 
+// Both decodes, which may take the quick reader, against libyaml's full decode: the whole
+// document must be the same, and the part the same along `only`.
 void ExpectSameAsFullDecode(const std::string& text, std::span<const FieldPath> only,
                             const std::string& name) {
-  Result<std::vector<Document>> full = DecodeStream(text, name);
+  Result<std::vector<Document>> full = yaml::DecodeWithLibyaml(text, name);
+  Result<std::vector<Document>> quick = DecodeStream(text, name);
+  ASSERT_EQ(quick.status().ToString(), full.status().ToString()) << name;
+  if (full.ok()) {
+    ASSERT_EQ(quick->size(), full->size()) << name;
+    for (size_t i = 0; i < full->size(); ++i) {
+      EXPECT_EQ((*quick)[i].value, (*full)[i].value) << name;
+      EXPECT_EQ((*quick)[i].line, (*full)[i].line) << name;
+      EXPECT_EQ((*quick)[i].index, (*full)[i].index) << name;
+    }
+  }
   Result<std::vector<Document>> part = DecodeStream(text, name, DecodeOptions{.only = only});
   ASSERT_EQ(part.status().ToString(), full.status().ToString()) << name;
   if (!full.ok()) return;
@@ -172,6 +185,28 @@ std::vector<std::string> TrickyDocuments() {
       "kind: A\nv: one\n  'two'\n  \"three\"\n  `four`\n  [five]\n  {six}\n  &seven\nw: x\n",
       "kind: A\nv: one\n  *two\n  !three\n  |four\n  >five\n  %six\n  @seven\n  ,eight\n",
       "kind: A\nv: one\n  'two\n  three'\n",
+      "a: |\n  one\n\n   two  \n\t\n\nb: |-\n  x\n\n\nc: |+\n  y\n\n\nd: >\n  f\n  g\n",
+      "a: |\n\n\n  late\n  \n      \nb: x\n",
+      "a: |+\n  kept\n\n",
+      "a: |-\n  stripped",
+      "a: |\n  clipped",
+      "a: |\n  x\n    deeper\n  back\n",
+      "a: |\nb: 1\n",
+      "a: |+\n\nb: 1\n",
+      "a: one\n  two\n\n\n  three  \n    four\nb: 1\n",
+      "a: 1\n  2\nb: true\n  false\nc: 0x1F\nd: 1e3\ne: -.5\nf: ~\ng: Null\nh: 2001-12-14\n",
+      "a: \"e\\\\s\\\"c\\na\\tp\\0e\\e\\N\\_\\L\\P\\/\\ x\"\nb: 'it''s'\n\"k\\ty\": 1\n'k''y': 2\n",
+      "a: [1, \"two\", 'three', true, null, 0o17, x y]\nb: []\nc: {}\n",
+      "a: 1\na: 2\nb:\n  c: 1\nb:\nd:\n",
+      "list:\n- a\n-\n- b: 1\n  c:\n  - d\n  - e: f\n    g: h\n-\n  i: j\n- - k\n",
+      "a:\n  - x\n  -\n    - y\n",
+      "a:\n  b:\n    c:\n      d: deep\n  e: back\nf: top\n",
+      "a: yes\nb: No\nc: on\nd: 0b101\ne: +12\nf: 1_000\ng: 190:20:30\nh: .inf\n",
+      "a: 12345678901234567890\nb: 1.0\nc: 1e400\n",
+      "true: 1\n1: 2\n0x10: 3\n1.5: 4\n",
+      "a: \"multi\n  line\"\n",
+      "a: |\n  x\nb: >-\n  y\n",
+      "a:\n  |\n   own line\nb:\n  plain on\n  its own\nc:\n  [x]\n",
       "kind: A\nv: one # comment\n  two\n",
       "kind: A\nv: one\n  # comment\nw: x\n",
       "kind: A\nv: one\n  - two\n",
@@ -264,11 +299,14 @@ TEST(DecodeOnlyTest, QuickReaderAgreesOnTheCorpus) {
   std::vector<std::pair<std::string, std::string>> files = CorpusYaml();
   ASSERT_GT(files.size(), 250u);
   size_t quick = 0;
+  size_t quick_whole = 0;
   for (const auto& [name, text] : files) {
     ExpectSameAsFullDecode(text, kHead, name);
     if (yaml::QuickDecode(text, kHead)) ++quick;
+    if (yaml::QuickDecode(text, {})) ++quick_whole;
   }
   EXPECT_GT(quick, files.size() / 2);
+  EXPECT_GT(quick_whole, files.size() / 2);
 }
 
 // Changes of one place in a manifest that a YAML reader cares about: the quick reader either
@@ -335,6 +373,7 @@ TEST(DecodeOnlyTest, QuickReaderAgreesOnMutatedManifests) {
   std::mt19937 random(20261130);
   size_t mutants = 0;
   size_t quick = 0;
+  size_t quick_whole = 0;
   for (const auto& [name, text] : files) {
     if (text.size() > 3000 || name.ends_with("values.yaml")) continue;
     for (int i = 0; i < 120; ++i) {
@@ -364,12 +403,14 @@ TEST(DecodeOnlyTest, QuickReaderAgreesOnMutatedManifests) {
       }
       ++mutants;
       if (yaml::QuickDecode(mutant, kHead)) ++quick;
+      if (yaml::QuickDecode(mutant, {})) ++quick_whole;
       ExpectSameAsFullDecode(mutant, kHead, name + " mutant " + std::to_string(i) + ":\n" + mutant);
       if (::testing::Test::HasFailure()) return;
     }
   }
   EXPECT_GT(mutants, 5000u);
   EXPECT_GT(quick, mutants / 4);
+  EXPECT_GT(quick_whole, mutants / 4);
 }
 
 }  // namespace

@@ -98,6 +98,16 @@ TEST(DecodeTest, JsonErrorsNamePosition) {
       << documents.status().message();
 }
 
+// Go's JSON decoder refuses numbers beyond a float64; nlohmann's throws out_of_range for them.
+TEST(DecodeTest, JsonNumbersOutOfRangeAreErrors) {
+  Result<std::vector<Document>> documents =
+      DecodeStream("{\"a\": 1}\n  {\"b\": 1e999}\n", "x.json");
+  ASSERT_FALSE(documents.ok());
+  const std::string& message = documents.status().message();
+  EXPECT_EQ(message.rfind("x.json:2:3: document 2: ", 0), 0u) << message;
+  EXPECT_NE(message.find("1e999"), std::string::npos) << message;
+}
+
 TEST(DecodeTest, SelfReferencingAnchorIsRefused) {
   Result<std::vector<Document>> documents = DecodeStream("a: &x\n  b: *x\n", "x.yaml");
   ASSERT_FALSE(documents.ok());
