@@ -26,6 +26,13 @@ constexpr size_t kMaxLevels = 100;
 // only where `tabs` allows, valid UTF-8 without the line breaks NEL, LS and PS or a byte order
 // mark.
 bool Printable(std::string_view text, bool tabs) {
+  // Most lines are printable ASCII, which a loop without early exit checks fastest.
+  bool plain_ascii = true;
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    plain_ascii &= byte >= 0x20 && byte < 0x7F;
+  }
+  if (plain_ascii) return true;
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const auto* end = p + text.size();
   while (p < end) {
@@ -324,24 +331,38 @@ std::optional<json> Build(const Scalar& scalar) {
   }
 }
 
-// Reads "key:" at the start of `text`: the key as the JSON conversion names it, and what
-// follows the colon.
-bool ReadKey(std::string_view text, std::string& name, std::string_view& rest) {
+// Reads "key:" at the start of `text`: the key as the JSON conversion names it (in `storage`
+// when it is not the text itself), and what follows the colon.
+bool ReadKey(std::string_view text, std::string_view& name, std::string& storage,
+             std::string_view& rest) {
   size_t end = 0;
   if (text[0] == '"' || text[0] == '\'') {
     bool escaped = false;
     end = QuotedEnd(text, escaped);
     if (end == kNone || end == text.size() || text[end] != ':') return false;
-    name = escaped ? Unquote(text.substr(1, end - 2), text[0]) : text.substr(1, end - 2);
+    name = text.substr(1, end - 2);
+    if (escaped) {
+      storage = Unquote(name, text[0]);
+      name = storage;
+    }
   } else {
     while (end < text.size() && KeyChar(text[end])) ++end;
     if (end == 0 || end == text.size() || text[end] != ':' || text[0] == '-') return false;
-    std::string_view plain = text.substr(0, end);
-    Result<yaml::Scalar> resolved = Resolve("", plain);
-    if (!resolved.ok()) return false;
-    Result<std::string> key = KeyFromScalar(*resolved, plain);
-    if (!key.ok()) return false;
-    name = std::move(*key);
+    name = text.substr(0, end);
+    // Keys starting with a letter resolve to something else only when they are one of YAML
+    // 1.1's words for booleans and null, none longer than five letters.
+    char first = name[0];
+    bool letter = (first >= 'a' && first <= 'z') || (first >= 'A' && first <= 'Z');
+    if (!letter || name.size() <= 5) {
+      Result<yaml::Scalar> resolved = Resolve("", name);
+      if (!resolved.ok()) return false;
+      if (resolved->kind != ScalarKind::kString) {
+        Result<std::string> key = KeyFromScalar(*resolved, name);
+        if (!key.ok()) return false;
+        storage = std::move(*key);
+        name = storage;
+      }
+    }
   }
   if (end > kMaxKeySize || (end + 1 < text.size() && text[end + 1] != ' ')) return false;
   rest = text.substr(end + 1);
@@ -413,7 +434,8 @@ class Reader {
     }
     std::string_view rest = line.substr(indent);
     if (in_plain_) {
-      if (indent > plain_parent_) return Continuation(rest);
+      // A comment ends a plain scalar wherever it starts.
+      if (indent > plain_parent_ && rest[0] != '#') return Continuation(rest);
       if (!EndPlain()) return false;
     }
     if (rest[0] == '#') return Printable(rest, true);
@@ -437,10 +459,10 @@ class Reader {
   }
 
   // A further line of a plain scalar, which libyaml folds into it: only a comment or a colon
-  // ends it there. Lines starting like a block entry, key or value are left to libyaml too.
+  // ends it there.
   bool Continuation(std::string_view rest) {
-    if (!Printable(rest, false) || std::string_view("#-?:").find(rest[0]) != kNone ||
-        rest.find(": ") != kNone || rest.find(" #") != kNone || rest.back() == ':') {
+    if (!Printable(rest, false) || rest.find(": ") != kNone || rest.find(" #") != kNone ||
+        rest.back() == ':') {
       return false;
     }
     if (plain_target_ == nullptr) return true;
@@ -465,16 +487,18 @@ class Reader {
   // go on over the next lines that are indented deeper, a block scalar is read on.
   bool EndScalar(const Scalar& scalar, size_t parent_indent, const Slot& slot) {
     if (scalar.form == Form::kBlockScalar) {
-      if (slot.node != nullptr && scalar.folded) return false;
       in_block_ = true;
       block_parent_ = parent_indent;
       block_indent_ = 0;
       block_leading_ = 0;
       block_target_ = slot.node;
       block_chomping_ = scalar.chomping;
+      block_folded_ = scalar.folded;
       block_text_.clear();
       block_breaks_ = 0;
       block_content_ = false;
+      block_line_open_ = false;
+      block_blank_ = false;
       return true;
     }
     if (scalar.open_quote != 0) {
@@ -528,16 +552,25 @@ class Reader {
     return BlockLine::kContent;
   }
 
+  // A content line of a block scalar, without the indentation. A folded scalar joins two lines
+  // with a space when no empty line is between them and neither starts with a blank.
   void BlockContent(std::string_view text) {
     if (block_target_ == nullptr) return;
-    if (block_content_) block_text_ += '\n';
+    bool blank = text[0] == ' ' || text[0] == '\t';
+    if (block_folded_ && block_line_open_ && !block_blank_ && !blank) {
+      if (block_breaks_ == 0) block_text_ += ' ';
+    } else if (block_line_open_) {
+      block_text_ += '\n';
+    }
     block_text_.append(block_breaks_, '\n');
     block_text_ += text;
     block_breaks_ = 0;
+    block_blank_ = blank;
+    block_line_open_ = true;
     block_content_ = true;
   }
 
-  // A literal block scalar's value, its final line breaks as its chomping says.
+  // A block scalar's value, its final line breaks as its chomping says.
   bool EndBlock() {
     in_block_ = false;
     if (block_target_ == nullptr) return true;
@@ -606,9 +639,9 @@ class Reader {
       if (slot.node != nullptr && !slot.whole) return false;
       return PushSequence(indent, slot) && SequenceEntry(rest);
     }
-    std::string name;
+    std::string_view name;
     std::string_view value;
-    if (!ReadKey(rest, name, value)) {
+    if (!ReadKey(rest, name, key_storage_, value)) {
       // A scalar on a line of its own.
       Scalar scalar;
       if (!ReadScalar(rest, scalar) || scalar.form == Form::kNothing) return false;
@@ -635,9 +668,9 @@ class Reader {
     }
     std::string_view item = rest.substr(after);
     if (IsSequenceEntry(item)) return false;
-    std::string name;
+    std::string_view name;
     std::string_view value;
-    if (ReadKey(item, name, value)) {
+    if (ReadKey(item, name, key_storage_, value)) {
       Level mapping{.indent = sequence.indent + after, .node = slot.node, .all = true};
       if (slot.node != nullptr) *slot.node = json::object();
       return Push(mapping) && MappingValue(name, value);
@@ -648,13 +681,13 @@ class Reader {
   }
 
   bool MappingEntry(std::string_view rest) {
-    std::string name;
+    std::string_view name;
     std::string_view value;
-    return ReadKey(rest, name, value) && MappingValue(name, value);
+    return ReadKey(rest, name, key_storage_, value) && MappingValue(name, value);
   }
 
   // The entry `name` of the innermost mapping, with the text after its colon.
-  bool MappingValue(const std::string& name, std::string_view after) {
+  bool MappingValue(std::string_view name, std::string_view after) {
     Level& mapping = levels_.back();
     mapping.pending = false;
     mapping.pending_slot = {};
@@ -662,7 +695,7 @@ class Reader {
     if (mapping.node != nullptr && Select(mapping, name, slot)) {
       // goyaml.v2 lets a repeated key win; on a selected path it is left to libyaml.
       if (!mapping.all && mapping.node->contains(name)) return false;
-      slot.node = &(*mapping.node)[name];
+      slot.node = &(*mapping.node)[std::string(name)];
       *slot.node = json();
     }
     size_t start = after.find_first_not_of(' ');
@@ -705,6 +738,7 @@ class Reader {
   bool seen_root_ = false;
   int root_line_ = 0;
   char open_quote_ = 0;
+  std::string key_storage_;  // a key whose name is not its text
 
   bool in_plain_ = false;
   size_t plain_parent_ = 0;
@@ -721,6 +755,9 @@ class Reader {
   std::string block_text_;
   size_t block_breaks_ = 0;  // empty lines since the last content line
   bool block_content_ = false;
+  bool block_folded_ = false;
+  bool block_line_open_ = false;  // a content line's break is not written yet
+  bool block_blank_ = false;      // the last content line starts with a blank
 };
 
 }  // namespace

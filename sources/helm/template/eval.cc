@@ -450,7 +450,7 @@ class Executor : public Call {
       case NodeType::kNumber:
         return IdealConstant(first);
       case NodeType::kString:
-        return first.constant;
+        return *first.constant;
       default:
         Errorf("can't evaluate command " + GoQuote(first.String()));
     }
@@ -709,7 +709,7 @@ class Executor : public Call {
         }
         Errorf("expected unsigned integer; found " + node.String());
       case 's':
-        if (node.type == NodeType::kString) return node.constant;
+        if (node.type == NodeType::kString) return *node.constant;
         Errorf("expected string; found " + node.String());
       case 'a':
       case 'r':
@@ -727,7 +727,7 @@ class Executor : public Call {
       case NodeType::kNumber:
         return IdealConstant(node);
       case NodeType::kString:
-        return node.constant;
+        return *node.constant;
       default:
         Errorf("can't handle assignment of " + node.String() + " to empty interface argument");
     }

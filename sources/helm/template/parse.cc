@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <memory>
 #include <new>
+#include <span>
 #include <utility>
 
 #include "sources/helm/template/fmt.h"
@@ -30,8 +31,7 @@ std::string TokenString(const Token& token) {
   return GoQuote(token.value);
 }
 
-std::vector<std::string_view> SplitDots(std::string_view text) {
-  std::vector<std::string_view> parts;
+void SplitDots(std::string_view text, std::pmr::vector<std::string_view>& parts) {
   size_t start = 0;
   while (true) {
     size_t dot = text.find('.', start);
@@ -39,7 +39,6 @@ std::vector<std::string_view> SplitDots(std::string_view text) {
     if (dot == std::string_view::npos) break;
     start = dot + 1;
   }
-  return parts;
 }
 
 class Parser {
@@ -451,14 +450,14 @@ class Parser {
         break;
     }
     Node* chain = MakeNode(NodeType::kChain, chain_pos);
-    chain->idents = std::move(fields);
+    chain->idents.assign(fields.begin(), fields.end());
     chain->children.push_back(node);
     return chain;
   }
 
   Node* Variable(const Token& token) {
     Node* node = MakeNode(NodeType::kVariable, token.pos);
-    node->idents = SplitDots(token.value);
+    SplitDots(token.value, node->idents);
     return node;
   }
 
@@ -488,7 +487,7 @@ class Parser {
       }
       case TokenType::kField: {
         Node* node = MakeNode(NodeType::kField, token.pos);
-        node->idents = SplitDots(token.value.substr(1));
+        SplitDots(token.value.substr(1), node->idents);
         return node;
       }
       case TokenType::kBool: {
@@ -507,7 +506,7 @@ class Parser {
         Node* node = MakeNode(NodeType::kString, token.pos);
         node->quoted = token.value;
         node->text = Unquoted(token);
-        node->constant = Value::String(std::string(node->text));
+        node->constant = &source_->constants.emplace_back(Value::String(std::string(node->text)));
         return node;
       }
       default:
@@ -596,24 +595,8 @@ class Parser {
 
 }  // namespace
 
-Source::~Source() {
-  for (const NodeBlock& block : node_blocks_) {
-    std::destroy_n(block.nodes, block.used);
-    ::operator delete(block.nodes);
-  }
-}
-
 Node* Source::NewNode() {
-  constexpr size_t kFirstBlockSize = 16;
-  constexpr size_t kMaxBlockSize = 512;
-  if (node_blocks_.empty() || node_blocks_.back().used == node_blocks_.back().size) {
-    size_t size = node_blocks_.empty() ? kFirstBlockSize
-                                       : std::min(2 * node_blocks_.back().size, kMaxBlockSize);
-    node_blocks_.reserve(node_blocks_.size() + 1);
-    node_blocks_.push_back({static_cast<Node*>(::operator new(size * sizeof(Node))), size, 0});
-  }
-  NodeBlock& block = node_blocks_.back();
-  return new (&block.nodes[block.used++]) Node;
+  return new (memory_.allocate(sizeof(Node), alignof(Node))) Node(&memory_);
 }
 
 bool IsEmptyTree(const Node& node) {
@@ -650,7 +633,7 @@ Result<std::vector<std::unique_ptr<Tree>>> Parse(
 namespace converge::sources::helm::tmpl {
 namespace {
 
-std::string JoinIdents(const std::vector<std::string_view>& idents, size_t from) {
+std::string JoinIdents(std::span<const std::string_view> idents, size_t from) {
   std::string out;
   for (size_t i = from; i < idents.size(); ++i) {
     if (i > from) out += '.';

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <memory_resource>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -45,8 +46,12 @@ enum class NodeType : uint8_t {
 };
 
 // Nodes are owned by the Source of the text they were parsed from; the views they hold point
-// into that text or into the Source's own strings.
+// into that text or into the Source's own strings, and their vectors use the Source's memory,
+// which is freed at once without destroying the nodes.
 struct Node {
+  explicit Node(std::pmr::memory_resource* memory)
+      : idents(memory), children(memory), decls(memory) {}
+
   NodeType type;
   size_t pos = 0;  // byte offset in the parsed text
 
@@ -55,7 +60,7 @@ struct Node {
   std::string_view text;
   std::string_view quoted;
   // kField, kVariable, kChain: the names after the first ("$x.a.b" -> {"$x","a","b"}).
-  std::vector<std::string_view> idents;
+  std::pmr::vector<std::string_view> idents;
   bool bool_value = false;
 
   // kNumber: which Go constant forms the literal has.
@@ -66,15 +71,16 @@ struct Node {
   uint64_t uint_value = 0;
   double float_value = 0;
 
-  // kString: the value, made once so that evaluating the literal allocates nothing.
-  Value constant;
+  // kString: the value, made once so that evaluating the literal allocates nothing (held by the
+  // Source).
+  const Value* constant = nullptr;
   // kIdentifier: the function, found when parsing.
   const FuncDef* function = nullptr;
 
   // kList: the items; kCommand: the arguments; kPipe: the commands; kChain: {operand}.
-  std::vector<Node*> children;
+  std::pmr::vector<Node*> children;
   // kPipe: declared or assigned variables.
-  std::vector<Node*> decls;
+  std::pmr::vector<Node*> decls;
   bool is_assign = false;
   // kAction, kIf, kRange, kWith, kTemplate: the pipeline (null for a template call without one).
   Node* pipe = nullptr;
@@ -91,7 +97,6 @@ struct Source {
   explicit Source(std::string source_text) : text(std::move(source_text)) {}
   Source(const Source&) = delete;
   Source& operator=(const Source&) = delete;
-  ~Source();
 
   // A new node that lives as long as the source.
   Node* NewNode();
@@ -99,16 +104,13 @@ struct Source {
   std::string text;
   // Unquoted strings that differ from their literal in `text`.
   std::deque<std::string> strings;
+  // The values of string literals.
+  std::deque<Value> constants;
 
  private:
-  // Storage for nodes that never moves, each block twice the size of the one before up to a
-  // limit; only the nodes handed out are constructed (and destroyed).
-  struct NodeBlock {
-    Node* nodes;
-    size_t size;
-    size_t used;
-  };
-  std::vector<NodeBlock> node_blocks_;
+  // Where nodes and their vectors live. Nodes are never destroyed: what they own is this memory,
+  // released whole with the source.
+  std::pmr::monotonic_buffer_resource memory_;
 };
 
 // One parsed template: a file, or a {{define}}/{{block}} inside one.
