@@ -1,5 +1,7 @@
 // Go's path/filepath.Match, which .helmignore rules and --show-only use.
 
+#include <algorithm>
+
 #include "base/utf8.h"
 #include "sources/helm/internal.h"
 
@@ -8,29 +10,31 @@ namespace {
 
 // Matches one character class starting after '[' at pattern[i]; advances i past ']'.
 // nullopt when the class is malformed.
-std::optional<bool> MatchClass(std::u32string_view pattern, size_t& i, char32_t c) {
-  bool negated = i < pattern.size() && pattern[i] == U'^';
+// Char is char for ASCII text (each byte a character) and char32_t otherwise.
+template <typename Char>
+std::optional<bool> MatchClass(std::basic_string_view<Char> pattern, size_t& i, Char c) {
+  bool negated = i < pattern.size() && pattern[i] == '^';
   if (negated) ++i;
   bool matched = false;
   bool first = true;
   while (true) {
     if (i >= pattern.size()) return std::nullopt;
-    if (pattern[i] == U']' && !first) {
+    if (pattern[i] == ']' && !first) {
       ++i;
       break;
     }
     first = false;
-    auto read = [&](char32_t& out) {
+    auto read = [&](Char& out) {
       if (i >= pattern.size()) return false;
-      if (pattern[i] == U'\\') ++i;
+      if (pattern[i] == '\\') ++i;
       if (i >= pattern.size()) return false;
       out = pattern[i++];
       return true;
     };
-    char32_t lo = 0;
+    Char lo = 0;
     if (!read(lo)) return std::nullopt;
-    char32_t hi = lo;
-    if (i < pattern.size() && pattern[i] == U'-') {
+    Char hi = lo;
+    if (i < pattern.size() && pattern[i] == '-') {
       ++i;
       if (!read(hi)) return std::nullopt;
     }
@@ -39,28 +43,29 @@ std::optional<bool> MatchClass(std::u32string_view pattern, size_t& i, char32_t 
   return matched != negated;
 }
 
-bool MatchFrom(std::u32string_view pattern, std::u32string_view name) {
+template <typename Char>
+bool MatchFrom(std::basic_string_view<Char> pattern, std::basic_string_view<Char> name) {
   size_t p = 0;
   size_t n = 0;
   while (p < pattern.size()) {
-    char32_t token = pattern[p];
-    if (token == U'*') {
-      while (p < pattern.size() && pattern[p] == U'*') ++p;
+    Char token = pattern[p];
+    if (token == '*') {
+      while (p < pattern.size() && pattern[p] == '*') ++p;
       for (size_t k = n;; ++k) {
         if (MatchFrom(pattern.substr(p), name.substr(k))) return true;
-        if (k >= name.size() || name[k] == U'/') return false;
+        if (k >= name.size() || name[k] == '/') return false;
       }
     }
     if (n >= name.size()) return false;
-    if (name[n] == U'/' && (token == U'?' || token == U'[')) return false;
-    if (token == U'?') {
+    if (name[n] == '/' && (token == '?' || token == '[')) return false;
+    if (token == '?') {
       ++p;
-    } else if (token == U'[') {
+    } else if (token == '[') {
       ++p;
       std::optional<bool> in_class = MatchClass(pattern, p, name[n]);
       if (!in_class.value_or(false)) return false;
     } else {
-      if (token == U'\\') {
+      if (token == '\\') {
         ++p;
         if (p >= pattern.size()) return false;
         token = pattern[p];
@@ -76,7 +81,12 @@ bool MatchFrom(std::u32string_view pattern, std::u32string_view name) {
 }  // namespace
 
 bool PathMatch(std::string_view pattern, std::string_view name) {
-  return MatchFrom(DecodeUtf8(pattern), DecodeUtf8(name));
+  auto ascii = [](std::string_view text) {
+    return std::all_of(text.begin(), text.end(),
+                       [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  };
+  if (ascii(pattern) && ascii(name)) return MatchFrom(pattern, name);
+  return MatchFrom<char32_t>(DecodeUtf8(pattern), DecodeUtf8(name));
 }
 
 std::string_view TrimSpace(std::string_view text) {
