@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -105,9 +106,9 @@ class Document {
   void Walk(const json& node, const std::string& pointer, Place place);
 
   json root_;
-  std::map<std::string, Place> places_;           // schema pointer → place
-  std::map<std::string, std::string> resources_;  // absolute URI → pointer
-  std::map<std::string, std::string> anchors_;    // "uri#name" → pointer
+  std::unordered_map<std::string, Place> places_;  // schema pointer → place
+  std::map<std::string, std::string> resources_;   // absolute URI → pointer
+  std::map<std::string, std::string> anchors_;     // "uri#name" → pointer
   std::map<std::string, std::map<std::string, std::string>> dynamic_anchors_;
 };
 
@@ -189,7 +190,7 @@ struct Schema {
 
 struct Compiled {
   Document document;
-  std::map<std::string, std::unique_ptr<Schema>> schemas;  // by pointer
+  std::unordered_map<std::string, std::unique_ptr<Schema>> schemas;  // by pointer
   const Schema* root = nullptr;
 };
 

@@ -3,6 +3,9 @@
 // flat for drafts 4 to 7, and under one "'allOf' failed" per schema for 2019-09 and 2020-12,
 // whose meta-schemas are an allOf of one meta-schema per vocabulary.
 
+#include <algorithm>
+#include <cassert>
+
 #include "sources/helm/schema/internal.h"
 
 namespace converge::sources::helm::schema {
@@ -100,6 +103,8 @@ const std::vector<Rule>& Rules() {
       {"uniqueItems", kValidation, Shape::kBool},
       {"writeOnly", kMeta, Shape::kBool},
   };
+  assert(std::is_sorted(kRules.begin(), kRules.end(),
+                        [](const Rule& a, const Rule& b) { return a.keyword < b.keyword; }));
   return kRules;
 }
 
@@ -149,9 +154,16 @@ class Checker {
     if (node.is_boolean()) return std::nullopt;
     std::vector<Error> top;
     std::map<Vocabulary, std::vector<Error>> by_vocabulary;
-    for (const Rule& rule : Rules()) {
-      auto value = node.find(std::string(rule.keyword));
-      if (value == node.end() || !InDraft(rule.keyword, draft_)) continue;
+    // The node's keys and the rules are both in byte order: walking them side by side visits
+    // the rules in their order without a lookup per rule.
+    const std::vector<Rule>& rules = Rules();
+    auto rule_it = rules.begin();
+    for (auto value = node.begin(); value != node.end() && rule_it != rules.end(); ++value) {
+      std::string_view key = value.key();
+      while (rule_it != rules.end() && rule_it->keyword < key) ++rule_it;
+      if (rule_it == rules.end() || rule_it->keyword != key) continue;
+      const Rule& rule = *rule_it;
+      if (!InDraft(rule.keyword, draft_)) continue;
       std::string child = at + JoinPointer({std::string(rule.keyword)});
       std::optional<Error> error = Keyword(rule, *value, child);
       if (!error) continue;
