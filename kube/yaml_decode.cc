@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <cmath>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -15,7 +14,6 @@
 #include "base/base64.h"
 #include "base/strconv.h"
 #include "kube/json_decode.h"
-#include "kube/json_number.h"
 #include "kube/kube.h"
 #include "kube/yaml_json.h"
 #include "kube/yaml_quick.h"
@@ -557,10 +555,6 @@ class ChunkDecoder {
   std::unordered_set<std::string> in_progress_;
   size_t alias_nodes_ = 0;
 };
-
-}  // namespace
-
-namespace {
 
 Result<std::vector<Document>> Decode(std::string_view text, std::string_view source,
                                      DecodeOptions options, bool quick_reader) {

@@ -61,6 +61,10 @@ bool Printable(std::string_view text, bool tabs) {
   return true;
 }
 
+std::string_view TrimTrailingSpaces(std::string_view text) {
+  return text.substr(0, text.find_last_not_of(' ') + 1);
+}
+
 bool IsSequenceEntry(std::string_view text) {
   return !text.empty() && text[0] == '-' && (text.size() == 1 || text[1] == ' ');
 }
@@ -217,7 +221,7 @@ size_t FlowSequenceEnd(std::string_view text, json* items) {
         return kNone;
       }
       std::string_view plain = text.substr(i, end - i);
-      plain = plain.substr(0, plain.find_last_not_of(' ') + 1);
+      plain = TrimTrailingSpaces(plain);
       if (items == nullptr) {
         if (!Convertible(plain)) return kNone;
       } else {
@@ -305,7 +309,7 @@ bool ReadScalar(std::string_view text, Scalar& out) {
   }
   size_t comment = text.find(" #");
   std::string_view plain = text.substr(0, comment);
-  plain = plain.substr(0, plain.find_last_not_of(' ') + 1);
+  plain = TrimTrailingSpaces(plain);
   if (plain.find(": ") != kNone || plain.back() == ':') return false;
   out = {.form = Form::kScalar, .text = plain, .plain = true, .commented = comment != kNone};
   return true;
@@ -468,7 +472,7 @@ class Reader {
     if (plain_target_ == nullptr) return true;
     // Folding: one line break becomes a space; n + 1 of them, n line breaks.
     plain_text_.append(plain_breaks_ == 0 ? 1 : plain_breaks_, plain_breaks_ == 0 ? ' ' : '\n');
-    plain_text_ += rest.substr(0, rest.find_last_not_of(' ') + 1);
+    plain_text_ += TrimTrailingSpaces(rest);
     plain_breaks_ = 0;
     return true;
   }
