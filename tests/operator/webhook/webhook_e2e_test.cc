@@ -214,12 +214,18 @@ TEST_F(WebhookEndToEndTest, EachProviderPushIsAppliedAndOthersRefreshNothing) {
     head_ = commit;
   }
 
-  // The comparison after the last sync marks the Application Synced again.
+  // The comparison after the last sync marks the Application Synced again, and the last sync
+  // is counted once it has finished: the live object can change before either shows.
   PromFamilies after;
   EXPECT_TRUE(Eventually([&] {
     after = Metrics();
+    std::map<std::string, std::string> succeeded = {{"phase", "Succeeded"}};
     return SumOf(after, "converge_app_info",
-                 {{"name", "demo"}, {"sync_status", "Synced"}, {"health_status", "Healthy"}}) == 1;
+                 {{"name", "demo"}, {"sync_status", "Synced"}, {"health_status", "Healthy"}}) ==
+               1 &&
+           SumOf(after, "converge_app_sync_total", succeeded) -
+                   SumOf(before, "converge_app_sync_total", succeeded) >=
+               6;
   }));
   auto moved = [&](const std::string& sample, const std::map<std::string, std::string>& labels) {
     return SumOf(after, sample, labels) - SumOf(before, sample, labels);
